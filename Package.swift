@@ -1,0 +1,103 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-transcoder", targets: ["Transcoder"]),
+        .library(name: "PortProtocol", targets: ["PortProtocol"]),
+        .library(name: "Supervision", targets: ["Supervision"]),
+        .library(name: "WorkerPorts", targets: ["WorkerPorts"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: the port protocol (pure codec, shared by orchestrator and workers)
+        .target(name: "PortProtocol", swiftSettings: strict),
+
+        // MARK: processes and pipes
+        .target(name: "CProcessSpawn"),
+        .target(
+            name: "WorkerPorts",
+            dependencies: [
+                "PortProtocol", "CProcessSpawn",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: OTP supervision (generic, knows nothing of media)
+        .target(
+            name: "Supervision",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+
+        // MARK: the orchestrator: config, pools, HTTP API, metrics
+        .target(
+            name: "SwitchboardServer",
+            dependencies: [
+                "PortProtocol", "WorkerPorts", "Supervision",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "switchboard",
+            dependencies: [
+                "SwitchboardServer", "WorkerPorts", "PortProtocol", "MediaCodecs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: workers
+        .systemLibrary(name: "COpus", path: "Workers/COpus", pkgConfig: "opus",
+                       providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSRTP", path: "Workers/CSRTP", pkgConfig: "libsrtp2",
+                       providers: [.apt(["libsrtp2-dev"])]),
+        .target(name: "MediaCodecs", dependencies: ["COpus", "CSRTP"], path: "Workers/MediaCodecs",
+                swiftSettings: strict),
+        .executableTarget(
+            name: "Transcoder",
+            dependencies: ["PortProtocol", "MediaCodecs"],
+            path: "Workers/Transcoder",
+            swiftSettings: strict
+        ),
+
+        // MARK: tests
+        .testTarget(name: "PortProtocolTests", dependencies: ["PortProtocol"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs"]),
+        .testTarget(name: "WorkerPortsTests", dependencies: ["WorkerPorts", "PortProtocol", "Supervision", "Transcoder"]),
+        .testTarget(
+            name: "SwitchboardServerTests",
+            dependencies: [
+                "SwitchboardServer", "Transcoder",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)
