@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 int switchboard_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
@@ -38,4 +39,12 @@ out:
 
 int switchboard_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
+}
+
+int switchboard_set_child_subreaper(int on) {
+    return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) == 0 ? 0 : errno;
+}
+
+int switchboard_set_parent_death_signal(int sig) {
+    return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) == 0 ? 0 : errno;
 }

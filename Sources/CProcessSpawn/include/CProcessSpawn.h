@@ -14,4 +14,12 @@ int switchboard_spawn(pid_t *pid, const char *path, char *const argv[], char *co
 
 /// pipe2(O_CLOEXEC). Returns 0 or an errno value.
 int switchboard_pipe(int fds[2]);
+
+/// prctl(PR_SET_CHILD_SUBREAPER, on): orphaned descendants are re-parented
+/// to the caller (used by tests to reap and inspect the workers of a killed
+/// orchestrator). Returns 0 or an errno value.
+int switchboard_set_child_subreaper(int on);
+
+/// prctl(PR_SET_PDEATHSIG, sig) for the calling process. Returns 0 or errno.
+int switchboard_set_parent_death_signal(int sig);
 #endif

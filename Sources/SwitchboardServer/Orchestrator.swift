@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Supervision
+import WorkerPorts
+
+/// The orchestrator: the supervision tree (root -> one supervisor per pool
+/// -> workers), the event bus and the metrics. Runs as a Service: starts the
+/// tree, and on graceful shutdown stops it, children in reverse start order.
+/// If the root gives up, `run()` throws, so `switchboard serve` exits
+/// non-zero and systemd or Kubernetes restarts it.
+public final class Orchestrator: Service, Sendable {
+    public let config: SwitchboardConfig
+    public let events: EventBus
+    public let metrics: SwitchboardMetrics
+    public let pools: [WorkerPool]
+    public let root: Supervisor
+    let logger: Logger
+
+    public init(config: SwitchboardConfig, logger: Logger, metrics: SwitchboardMetrics = SwitchboardMetrics()) {
+        self.config = config
+        self.logger = logger
+        self.metrics = metrics
+        let events = EventBus()
+        self.events = events
+        let hooks = SupervisionHooks(events: events, metrics: metrics)
+        pools = config.pools.map {
+            WorkerPool(config: $0, maxFrameLength: config.maxFrameLength, logger: logger, hooks: hooks)
+        }
+        root = Supervisor(
+            id: "switchboard",
+            flags: SupervisorFlags(strategy: .oneForOne,
+                                   intensity: RestartIntensity(intensity: config.rootIntensity, period: config.rootPeriod)),
+            children: pools.map { $0.childSpec() }, logger: logger, events: hooks.handler)
+    }
+
+    public func pool(named name: String) -> WorkerPool? { pools.first { $0.name == name } }
+
+    public struct GaveUp: Error, CustomStringConvertible {
+        public var description: String { "the root supervisor reached its restart intensity and gave up" }
+    }
+
+    public func run() async throws {
+        try await root.start()
+        logger.notice("supervision tree started", metadata: ["pools": "\(pools.map { "\($0.name)=\($0.desiredSize)" }.joined(separator: ","))"])
+        let gaveUp = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [root] in
+                await root.exitReason() == .gaveUp
+            }
+            group.addTask { [root, logger] in
+                do {
+                    try await gracefulShutdown()
+                } catch {
+                    return false  // cancelled: the root ended on its own
+                }
+                logger.notice("graceful shutdown: stopping the supervision tree")
+                await root.stop(.infinity)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        events.finishAll()
+        if gaveUp {
+            logger.error("root supervisor gave up; exiting")
+            throw GaveUp()
+        }
+        logger.notice("supervision tree stopped")
+    }
+
+    /// Worker rows for `GET /v1/workers`.
+    public func workers() async -> [WorkerRow] {
+        var rows: [WorkerRow] = []
+        for pool in pools {
+            guard let supervisor = pool.supervisor else { continue }
+            for child in await supervisor.children() {
+                rows.append(WorkerRow(pool: pool.name, child: child))
+            }
+        }
+        return rows
+    }
+
+    /// The worker and its pool, if one has that id.
+    func findWorker(_ id: String) async -> WorkerPool? {
+        for pool in pools {
+            guard let supervisor = pool.supervisor else { continue }
+            if await supervisor.children().contains(where: { $0.id == id }) { return pool }
+        }
+        return nil
+    }
+
+    /// Pools where every desired worker... readiness: each pool with a
+    /// desired size above zero has at least one ready worker.
+    public func readiness() async -> (ready: Bool, pools: [String: Int]) {
+        var counts: [String: Int] = [:]
+        var ready = true
+        for pool in pools {
+            let n = await pool.readyCount()
+            counts[pool.name] = n
+            metrics.setWorkers(pool: pool.name, ready: n, desired: pool.desiredSize)
+            if pool.desiredSize > 0 && n == 0 { ready = false }
+        }
+        return (ready, counts)
+    }
+}
+
+extension WorkerPool {
+    func readyCount() async -> Int {
+        guard let supervisor else { return 0 }
+        return await supervisor.children().filter { $0.state == .running }.count
+    }
+}
+
+/// A worker as `GET /v1/workers` shows it.
+public struct WorkerRow: Codable, Sendable {
+    public var id: String
+    public var pool: String
+    public var pid: Int32?
+    public var state: String
+    public var streams: Int
+    public var restarts: Int
+    public var startedAt: String?
+    public var mailboxDepth: Int
+    public var kind: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, pool, pid, state, streams, restarts, startedAt = "started_at", mailboxDepth = "mailbox_depth", kind
+    }
+
+    init(pool: String, child: ChildInfo) {
+        id = child.id
+        self.pool = pool
+        pid = child.details["pid"].flatMap { Int32($0) }
+        state = switch child.state {
+        case .running: "ready"
+        case .starting, .restarting: "starting"
+        case .stopping: "stopping"
+        case .stopped: "exited"
+        }
+        streams = Int(child.details["streams"] ?? "") ?? 0
+        restarts = child.restarts
+        startedAt = child.startedAt.map { ISO8601DateFormatter().string(from: $0) }
+        mailboxDepth = Int(child.details["mailbox_depth"] ?? "") ?? 0
+        kind = child.details["kind"]
+    }
+}
+
+extension Orchestrator {
+    /// Sets `switchboard_mailbox_depth` per worker from the workers' details.
+    func refreshMailboxGauges() async {
+        for row in await workers() { metrics.setMailboxDepth(worker: row.id, depth: row.mailboxDepth) }
+    }
+}

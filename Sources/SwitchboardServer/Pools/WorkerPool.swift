@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import PortProtocol
+import Supervision
+import Synchronization
+import WorkerPorts
+
+/// A pool of identical workers: a `simple_one_for_one` supervisor whose
+/// size the operator sets at run time. The pool outlives its supervisor's
+/// incarnations: when the root restarts the pool supervisor, the new one is
+/// filled back to the desired size.
+public final class WorkerPool: Sendable {
+    public let config: SwitchboardConfig.Pool
+    let maxFrameLength: Int
+    let logger: Logger
+    let hooks: SupervisionHooks
+    private struct State {
+        var desired: Int
+        var supervisor: Supervisor?
+    }
+    private let state: Mutex<State>
+
+    init(config: SwitchboardConfig.Pool, maxFrameLength: Int, logger: Logger, hooks: SupervisionHooks) {
+        self.config = config
+        self.maxFrameLength = maxFrameLength
+        self.logger = logger
+        self.hooks = hooks
+        self.state = Mutex(State(desired: config.size))
+    }
+
+    public var name: String { config.name }
+    public var supervisorID: String { "pool.\(config.name)" }
+    public var desiredSize: Int { state.withLock { $0.desired } }
+    var supervisor: Supervisor? { state.withLock { $0.supervisor } }
+
+    var workerOptions: WorkerPortOptions {
+        WorkerPortOptions(
+            executable: Self.resolve(executable: config.executable), arguments: config.arguments,
+            maxFrameLength: maxFrameLength, startTimeout: config.startTimeout, requestTimeout: config.requestTimeout,
+            heartbeatInterval: config.heartbeatInterval, heartbeatMisses: config.heartbeatMisses,
+            mailboxLimit: config.mailboxLimit)
+    }
+
+    /// The pool's supervisor as a child of the root: permanent, so a pool
+    /// that gave up is restarted by the root (escalation).
+    func childSpec() -> ChildSpec {
+        ChildSpec(id: supervisorID, restart: .permanent, shutdown: .infinity, kind: .supervisor) { [self] in
+            let flags = SupervisorFlags(
+                strategy: .simpleOneForOne,
+                intensity: RestartIntensity(intensity: config.intensity, period: config.period),
+                backoff: config.backoff)
+            let supervisor = Supervisor(id: supervisorID, flags: flags, template: workerSpec(), logger: logger,
+                                        events: hooks.handler)
+            try await supervisor.start()
+            let n = desiredSize
+            for _ in 0..<n { _ = try await supervisor.startChild() }
+            state.withLock { $0.supervisor = supervisor }
+            return supervisor
+        }
+    }
+
+    /// The template of every worker in this pool.
+    func workerSpec() -> ChildSpec {
+        let options = workerOptions
+        let logger = logger, hooks = hooks, pool = name
+        return ChildSpec(id: name, restart: config.restart, shutdown: .timeout(config.shutdownTimeout), kind: .worker, startWithID: { id in
+            do {
+                return try await WorkerPort.start(id: id, options: options, logger: logger, onRoundTrip: { hooks.metrics.recordRoundTrip($0) })
+            } catch {
+                hooks.metrics.workerStartFailed(pool: pool)
+                throw error
+            }
+        })
+    }
+
+    /// Sets the pool size, starting or stopping workers (newest first).
+    /// Returns the workers' ids after scaling.
+    public func scale(to size: Int) async throws -> Int {
+        let old = state.withLock { s in
+            defer { s.desired = size }
+            return s.desired
+        }
+        guard let supervisor else { return size }
+        var running = await supervisor.children().map(\.id)
+        while running.count < size {
+            running.append(try await supervisor.startChild())
+        }
+        while running.count > size, let victim = running.sorted(by: Self.newestFirst).first {
+            try await supervisor.terminateChild(victim)
+            running.removeAll { $0 == victim }
+        }
+        if old != size {
+            hooks.events.publish("pool.scaled", ["pool": name, "from": "\(old)", "to": "\(size)"])
+            logger.notice("pool scaled", metadata: ["pool": "\(name)", "from": "\(old)", "to": "\(size)"])
+        }
+        return size
+    }
+
+    /// Orders `pool.12` before `pool.3`: numeric suffix, largest first.
+    static func newestFirst(_ a: String, _ b: String) -> Bool {
+        let na = Int(a.split(separator: ".").last ?? "") ?? 0
+        let nb = Int(b.split(separator: ".").last ?? "") ?? 0
+        return na > nb
+    }
+
+    /// Finds a bare executable name next to the running binary first
+    /// (`.build/release/switchboard-transcoder`), then on PATH.
+    public static func resolve(executable: String) -> String {
+        guard !executable.contains("/") else { return executable }
+        let own = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        var candidates = [own.appendingPathComponent(executable).path]
+        if let bundle = Bundle.main.executableURL?.deletingLastPathComponent() {
+            candidates.append(bundle.appendingPathComponent(executable).path)
+        }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append("\(dir)/\(executable)")
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable
+    }
+}

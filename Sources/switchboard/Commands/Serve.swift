@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SwitchboardServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the orchestrator: the supervision tree of worker pools and the HTTP API.",
+        discussion: """
+            Reads the configuration file, then SWITCHBOARD_* environment variables \
+            (SWITCHBOARD_POOLS_TRANSCODER_SIZE=4 overrides pools.transcoder.size), then --set \
+            KEY=VALUE flags, highest last. Stops gracefully on SIGTERM or SIGINT (children stopped \
+            in reverse start order) and exits 0; exits 1 if the root supervisor gives up, so \
+            systemd or Kubernetes restarts it.
+            """)
+
+    @Option(name: .shortAndLong, help: "Configuration file.")
+    var config: String = "Config/switchboard.yaml"
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a configuration key, e.g. --set http.listen=127.0.0.1:9090 (repeatable).", valueName: "KEY=VALUE"))
+    var overrides: [String] = []
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        var values: [String: String] = [:]
+        for item in overrides {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw ValidationError("--set expects KEY=VALUE, got '\(item)'")
+            }
+            values[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "switchboard")
+        let cfg: SwitchboardConfig
+        do {
+            cfg = try await SwitchboardConfig.load(path: config, overrides: values)
+        } catch let error as ConfigError {
+            logger.critical("invalid configuration: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        logger.notice("starting", metadata: ["config": "\(cfg.source)", "http": "\(cfg.httpListen)",
+                                              "pools": "\(cfg.pools.map { "\($0.name)=\($0.size)" }.joined(separator: ","))"])
+        let orchestrator = Orchestrator(config: cfg, logger: logger)
+        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: logger) { port in
+            logger.notice("HTTP API listening", metadata: ["address": "\(cfg.httpListen.host):\(port)"])
+        }
+        do {
+            try await app.runService()
+        } catch is Orchestrator.GaveUp {
+            throw ExitCode(1)
+        } catch {
+            logger.critical("serve failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,112 @@
+/// Converts frames between ``AudioFormat``s, keeping per-stream codec state
+/// in contexts keyed by a `UInt32` the caller chooses.
+///
+/// A context is created on first use and holds the Opus decoder/encoder,
+/// resampler history and scratch buffers of one stream direction; using it
+/// with another format pair starts it afresh. ``closeContext(_:)`` frees it.
+///
+/// Frames: PCM sources (G.711, L16) must last 10, 20, 30, 40 or 60 ms (30 ms
+/// only when the target is not Opus); an Opus source may hold any legal
+/// packet. Empty media from an Opus source means the packet was lost: the
+/// decoder conceals it (PLC) for the duration of the last packet. Identical
+/// formats pass through after a length check (an empty Opus packet stays
+/// empty: the receiver conceals it).
+///
+/// Every bad input is a thrown ``MediaCodecError``; nothing traps. Not
+/// thread-safe: a worker drives one engine from one thread.
+public final class TranscodingEngine {
+    /// Encoder settings and limits.
+    public struct Settings: Sendable, Hashable {
+        /// Opus bitrate in bits per second; `nil` lets libopus choose.
+        public var opusBitrate: Int?
+        /// Opus encoder complexity, 0...10.
+        public var opusComplexity: Int
+        /// Loss percentage the Opus in-band FEC is tuned for.
+        public var opusExpectedPacketLoss: Int
+        /// Contexts open at most; a new one beyond it is refused.
+        public var maximumContexts: Int
+
+        /// Creates settings; the defaults suit telephony legs.
+        public init(opusBitrate: Int? = nil, opusComplexity: Int = 5, opusExpectedPacketLoss: Int = 10,
+                    maximumContexts: Int = 1024) {
+            self.opusBitrate = opusBitrate
+            self.opusComplexity = opusComplexity
+            self.opusExpectedPacketLoss = opusExpectedPacketLoss
+            self.maximumContexts = maximumContexts
+        }
+    }
+
+    /// The largest media accepted in one call: 64 KiB.
+    public static let maximumMediaLength = 65_536
+
+    /// The settings new contexts are made with.
+    public let settings: Settings
+    /// Frames converted successfully since start.
+    public private(set) var framesTranscoded: UInt64 = 0
+    private var contexts: [UInt32: TranscodingContext] = [:]
+
+    /// Creates an engine with no contexts.
+    public init(settings: Settings = Settings()) {
+        self.settings = settings
+    }
+
+    /// Contexts open now.
+    public var contextCount: Int { contexts.count }
+
+    /// Converts one frame of `media` from `from` to `to` using context `context`,
+    /// appending the result to `output` (left unchanged on error).
+    public func transcode(context: UInt32, from: AudioFormat, to: AudioFormat, media: UnsafeRawBufferPointer,
+                          appendingTo output: inout [UInt8]) throws(MediaCodecError) {
+        guard media.count <= Self.maximumMediaLength else {
+            throw .badFrameLength(format: from.name, bytes: media.count, expected: "at most \(Self.maximumMediaLength)")
+        }
+        if from == to {
+            try passThrough(from, media, appendingTo: &output)
+            framesTranscoded &+= 1
+            return
+        }
+        let state: TranscodingContext
+        if let existing = contexts[context], existing.from == from, existing.to == to {
+            state = existing
+        } else {
+            if contexts[context] == nil && contexts.count >= settings.maximumContexts {
+                throw .tooManyContexts(limit: settings.maximumContexts)
+            }
+            contexts[context] = nil
+            state = try TranscodingContext(from: from, to: to, settings: settings)
+            contexts[context] = state
+        }
+        try state.run(media, appendingTo: &output)
+        framesTranscoded &+= 1
+    }
+
+    /// Converts one frame (allocating the result). See ``transcode(context:from:to:media:appendingTo:)``.
+    public func transcode(context: UInt32, from: AudioFormat, to: AudioFormat, media: [UInt8]) throws(MediaCodecError) -> [UInt8] {
+        var output: [UInt8] = []
+        try media.withUnsafeBytes { raw in
+            Result { () throws(MediaCodecError) in
+                try transcode(context: context, from: from, to: to, media: raw, appendingTo: &output)
+            }
+        }.get()
+        return output
+    }
+
+    /// Frees a context. Returns whether it existed.
+    @discardableResult
+    public func closeContext(_ context: UInt32) -> Bool {
+        contexts.removeValue(forKey: context) != nil
+    }
+
+    /// Frees every context.
+    public func closeAllContexts() { contexts.removeAll() }
+
+    private func passThrough(_ format: AudioFormat, _ media: UnsafeRawBufferPointer,
+                             appendingTo output: inout [UInt8]) throws(MediaCodecError) {
+        if format.isOpus {
+            if !media.isEmpty { _ = try OpusPacket.samplesPerChannel(in: media, sampleRate: 48000) }
+        } else {
+            _ = try TranscodingContext.checkPCMLength(media.count, format: format, toOpus: false)
+        }
+        output.append(contentsOf: media.bindMemory(to: UInt8.self))
+    }
+}

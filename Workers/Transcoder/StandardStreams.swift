@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Blocking I/O on the worker's pipes: stdin (requests), stdout (replies),
+/// stderr (log lines). Everything here retries on EINTR.
+enum StandardStreams {
+    /// Outcome of a read.
+    enum ReadResult {
+        case bytes(Int)
+        case endOfFile
+        case failed(errno: Int32)
+    }
+
+    /// Reads what is available from `fd` (blocking until at least one byte or EOF).
+    static func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n > 0 { return .bytes(n) }
+            if n == 0 { return .endOfFile }
+            if errno == EINTR { continue }
+            return .failed(errno: errno)
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`, looping on partial writes. Returns 0 or the errno.
+    @discardableResult
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        guard let base = bytes.baseAddress else { return 0 }
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, base + offset, bytes.count - offset)
+            if n > 0 {
+                offset += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return n < 0 ? errno : EIO
+            }
+        }
+        return 0
+    }
+
+    /// Writes `bytes` to stdout; on failure exits (0 if the orchestrator closed the pipe, else 1).
+    static func writeOrExit(_ bytes: [UInt8]) {
+        let status = bytes.withUnsafeBytes { writeAll(1, $0) }
+        if status == EPIPE {
+            log("stdout closed by the orchestrator; exiting")
+            exit(0)
+        } else if status != 0 {
+            log("write to stdout failed: \(String(cString: strerror(status))); exiting")
+            exit(1)
+        }
+    }
+
+    /// Reads and discards stdin until EOF, then exits 0 (1 on a read error).
+    static func drainStdinThenExit() -> Never {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        while true {
+            switch readSome(0, into: buffer) {
+            case .bytes: continue
+            case .endOfFile: exit(0)
+            case let .failed(code):
+                log("read from stdin failed: \(String(cString: strerror(code)))")
+                exit(1)
+            }
+        }
+    }
+
+    /// Writes one log line to stderr.
+    static func log(_ line: String) {
+        var bytes = Array(line.utf8)
+        bytes.append(0x0A)
+        bytes.withUnsafeBytes { _ = writeAll(2, $0) }
+    }
+}
