@@ -84,7 +84,10 @@ let package = Package(
             name: "Transcoder",
             dependencies: ["PortProtocol", "MediaCodecs"],
             path: "Workers/Transcoder",
-            swiftSettings: strict
+            swiftSettings: strict,
+            // Statically linked Swift runtime: a restarted worker says hello
+            // sooner (no dynamic loading of the Swift libraries).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-lswiftSynchronization"])]
         ),
 
         // MARK: tests

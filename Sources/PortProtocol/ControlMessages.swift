@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // JSON and Data without ICU: the worker starts faster
+#else
 import Foundation
+#endif
 
 /// The worker's first message: who it is and what it can do.
 public struct Hello: Codable, Sendable, Hashable {

@@ -43,24 +43,10 @@ public final class Orchestrator: Service, Sendable {
     public func run() async throws {
         try await root.start()
         logger.notice("supervision tree started", metadata: ["pools": "\(pools.map { "\($0.name)=\($0.desiredSize)" }.joined(separator: ","))"])
-        let gaveUp = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [root] in
-                await root.exitReason() == .gaveUp
-            }
-            group.addTask { [root, logger] in
-                do {
-                    try await gracefulShutdown()
-                } catch {
-                    return false  // cancelled: the root ended on its own
-                }
-                logger.notice("graceful shutdown: stopping the supervision tree")
-                await root.stop(.infinity)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        // Graceful shutdown (SIGTERM/SIGINT) or cancellation of the group cancels
+        // root.run(), which stops the tree: children in reverse start order.
+        let reason = await cancelWhenGracefulShutdown { [root] in await root.run() }
+        let gaveUp = reason == .gaveUp
         events.finishAll()
         if gaveUp {
             logger.error("root supervisor gave up; exiting")

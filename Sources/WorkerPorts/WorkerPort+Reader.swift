@@ -2,7 +2,16 @@ import Foundation
 import Logging
 import PortProtocol
 
+func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
 extension WorkerPort {
+    /// How long the reader busy-polls after a read before sleeping (50 us).
+    static let spinNanoseconds: UInt64 = 50_000
+
     /// A reply decoded on the reader thread, completed outside the lock.
     private struct Arrived {
         var id: UInt32
@@ -25,6 +34,9 @@ extension WorkerPort {
         var arrived: [Arrived] = []
         arrived.reserveCapacity(512)
         var endReason = "worker closed its stdout"
+        let flags = fcntl(process.stdoutFD, F_GETFL)
+        _ = fcntl(process.stdoutFD, F_SETFL, flags | O_NONBLOCK)
+        var spinUntil: UInt64 = 0
 
         readLoop: while true {
             guard let base = buffer.baseAddress else { break }
@@ -32,9 +44,18 @@ extension WorkerPort {
             if n == 0 { break }
             if n < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    // Busy-poll briefly after activity (a reply often follows within
+                    // microseconds), then sleep in poll: Erlang's scheduler busy-wait.
+                    if monotonicNanoseconds() < spinUntil { continue }
+                    var pfd = pollfd(fd: process.stdoutFD, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&pfd, 1, -1)
+                    continue
+                }
                 endReason = "read error: \(String(cString: strerror(errno)))"
                 break
             }
+            spinUntil = monotonicNanoseconds() &+ Self.spinNanoseconds
             decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             var violation: String?
             do {

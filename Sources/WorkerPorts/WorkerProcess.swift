@@ -59,6 +59,9 @@ public final class WorkerProcess: Sendable {
                 throw .spawnFailed(executable, errno: rc)
             }
         }
+        // Bigger pipes (1 MiB, the default pipe-max-size) let a full window of
+        // pipelined frames sit in the kernel instead of stalling a writer.
+        for fd in [inPipe[1], outPipe[1]] { _ = fcntl(fd, 1031 /* F_SETPIPE_SZ */, 1 << 20) }
         let env = environment ?? ProcessInfo.processInfo.environment
         let argv = [executable] + arguments
         let envStrings = env.map { "\($0.key)=\($0.value)" }

@@ -103,7 +103,7 @@ struct WorkerPortTests {
         let port = try await WorkerPort.start(id: "t.1", options: transcoderOptions(["--misbehave", "hang-after-hello"], heartbeat: .seconds(30)),
                                               logger: testLogger())
         async let reply: Result<[UInt8], WorkerPortError> = {
-            do { return .success(try await port.call(.echo, [1], timeout: .seconds(60))) } catch { return .failure(error) }
+            do throws(WorkerPortError) { return .success(try await port.call(.echo, [1], timeout: .seconds(60))) } catch { return .failure(error) }
         }()
         try await eventually("the request to be pending") { port.mailboxDepth == 1 }
         kill(port.pid, SIGKILL)

@@ -53,6 +53,7 @@ public struct MediaCodecError: Error, Hashable, CustomStringConvertible, Sendabl
         }
     }
 
+    /// A one-line explanation naming the input or call at fault.
     public var description: String {
         switch code {
         case let .badFrameLength(format, bytes, expected):

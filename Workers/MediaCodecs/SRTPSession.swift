@@ -43,6 +43,7 @@ public struct SRTPError: Error, Hashable, CustomStringConvertible, Sendable {
         status == Int32(srtp_err_status_replay_fail.rawValue) || status == Int32(srtp_err_status_replay_old.rawValue)
     }
 
+    /// A one-line explanation naming the input or call at fault.
     public var description: String { "\(operation) failed: \(statusName) (\(status))" }
 
     /// The SDES key was not 30 bytes.

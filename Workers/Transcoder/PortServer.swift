@@ -21,6 +21,8 @@ import PortProtocol
 final class PortServer {
     /// Bytes asked for per `read`.
     static let readSize = 256 * 1024
+    /// Busy-poll stdin this long after each batch before sleeping (50 us).
+    static let spinNanoseconds: UInt64 = 50_000
 
     let handler: RequestHandler
     private var decoder: FrameDecoder
@@ -54,8 +56,9 @@ final class PortServer {
     /// Serves until EOF, shutdown or a fatal error; never returns.
     func run() -> Never {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
+        StandardStreams.setNonBlocking(0)
         while true {
-            switch StandardStreams.readSome(0, into: buffer) {
+            switch StandardStreams.spinReadSome(0, into: buffer, spinNanoseconds: Self.spinNanoseconds) {
             case let .bytes(n):
                 process(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             case .endOfFile:

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // JSON and Data without ICU: the worker starts faster
+#else
 import Foundation
+#endif
 import MediaCodecs
 import PortProtocol
 

@@ -25,6 +25,36 @@ enum StandardStreams {
         }
     }
 
+    /// Like ``readSome(_:into:)`` on a non-blocking `fd`, but polls it for up to
+    /// `spinNanoseconds` before sleeping in `poll`: a request that follows a
+    /// reply within that window is read without a wake-up (Erlang's schedulers
+    /// busy-wait the same way before they sleep).
+    static func spinReadSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, spinNanoseconds: UInt64) -> ReadResult {
+        let deadline = monotonicNanoseconds() &+ spinNanoseconds
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n > 0 { return .bytes(n) }
+            if n == 0 { return .endOfFile }
+            if errno == EINTR { continue }
+            guard errno == EAGAIN || errno == EWOULDBLOCK else { return .failed(errno: errno) }
+            if monotonicNanoseconds() < deadline { continue }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pfd, 1, -1)
+        }
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Sets O_NONBLOCK on `fd`.
+    static func setNonBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+    }
+
     /// Writes all of `bytes` to `fd`, looping on partial writes. Returns 0 or the errno.
     @discardableResult
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {

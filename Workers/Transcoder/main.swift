@@ -48,6 +48,7 @@ StandardStreams.log("started: protocol \(portProtocolVersion), \(CodecLibraries.
 
 switch misbehaviour {
 case .crashAfterHello:
+    StandardStreams.log("exiting with status 1 right after hello (--misbehave crash-after-hello)")
     exit(1)
 case .hangAfterHello:
     StandardStreams.drainStdinThenExit()
