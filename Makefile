@@ -25,6 +25,7 @@ run: release
 	.build/release/switchboard serve --config $(CONFIG)
 
 test: setup
+	$(SWIFT) build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 

@@ -95,13 +95,16 @@ let package = Package(
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs"],
                     exclude: ["make_g711_reference.py", "srtp_crosscheck.py"]),
-        .testTarget(name: "WorkerPortsTests", dependencies: ["WorkerPorts", "PortProtocol", "Supervision", "Transcoder"]),
+        .target(
+            name: "SwitchboardTestKit",
+            dependencies: ["WorkerPorts", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SwitchboardTestKit"
+        ),
+        .testTarget(name: "WorkerPortsTests",
+                    dependencies: ["WorkerPorts", "PortProtocol", "Supervision", "SwitchboardTestKit"]),
         .testTarget(
             name: "SwitchboardServerTests",
-            dependencies: [
-                "SwitchboardServer", "Transcoder",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+            dependencies: ["SwitchboardServer", "SwitchboardTestKit", "CProcessSpawn"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTestKit
 import Supervision
 import Synchronization
 

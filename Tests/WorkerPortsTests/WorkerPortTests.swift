@@ -1,6 +1,7 @@
 import Foundation
 import PortProtocol
 import Supervision
+import SwitchboardTestKit
 import Testing
 @testable import WorkerPorts
 

@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import SwitchboardServer
+import SwitchboardTestKit
+
+/// A real orchestrator and HTTP server on 127.0.0.1 (an ephemeral port),
+/// with real transcoder workers, for the length of `body`.
+func withLiveServer(
+    _ overrides: [String: String] = [:],
+    _ body: @Sendable (LiveServer) async throws -> Void
+) async throws {
+    var values = [
+        "http.listen": "127.0.0.1:0",
+        "pools.transcoder.executable": Products.transcoder,
+        "pools.transcoder.shutdown_timeout": "2s",
+    ]
+    for (k, v) in overrides { values[k] = v }
+    let config = try await SwitchboardConfig.load(
+        path: Products.repositoryRoot.appendingPathComponent("Config/switchboard.yaml").path,
+        environment: [:], overrides: values)
+    let orchestrator = Orchestrator(config: config, logger: testLogger("server"))
+    let (ports, sink) = AsyncStream<Int>.makeStream()
+    let app = SwitchboardApp.application(orchestrator: orchestrator, logger: testLogger("http")) { sink.yield($0) }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TimedOut(what: "the server to listen") }
+        let server = LiveServer(base: "http://127.0.0.1:\(port)", port: port, orchestrator: orchestrator)
+        try await eventually("readiness") { try await server.request("GET", "/readyz").status == 200 }
+        do {
+            try await body(server)
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+        group.cancelAll()
+    }
+}
+
+struct LiveServer: Sendable {
+    let base: String
+    let port: Int
+    let orchestrator: Orchestrator
+
+    static let operatorToken = "dev-operator-token"
+    static let clientToken = "dev-client-token"
+
+    struct Reply {
+        var status: Int
+        var body: Data
+        var headers: [String: String]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    func request(_ method: String, _ path: String, token: String? = nil, body: String? = nil) async throws -> Reply {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        request.timeoutInterval = 30
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (k, v) in http?.allHeaderFields ?? [:] { headers["\(k)".lowercased()] = "\(v)" }
+        return Reply(status: http?.statusCode ?? 0, body: data, headers: headers)
+    }
+
+    func op(_ method: String, _ path: String, body: String? = nil) async throws -> Reply {
+        try await request(method, path, token: Self.operatorToken, body: body)
+    }
+
+    func workers() async throws -> [[String: Any]] {
+        try await op("GET", "/v1/workers").json["workers"] as? [[String: Any]] ?? []
+    }
+
+    func workerPIDs() async throws -> [String: Int32] {
+        var result: [String: Int32] = [:]
+        for w in try await workers() {
+            if let id = w["id"] as? String, let pid = w["pid"] as? Int { result[id] = Int32(pid) }
+        }
+        return result
+    }
+}
