@@ -69,11 +69,14 @@ extension WorkerPort {
             post(.shutdown)
         }
         _ = await process.terminated()
+        _ = await stderrDrained.value(within: .milliseconds(200))
     }
 
     /// Why the worker ended, in supervision's terms. Waits for the exit.
     public func terminationReason() async -> ExitReason {
         let termination = await process.terminated()
+        // The worker's last log lines (why it exited) before its exit is reported.
+        _ = await stderrDrained.value(within: .milliseconds(200))
         if let why = killReason { return .killed(why) }
         if wasStopped { return .shutdown }
         switch termination {

@@ -199,6 +199,7 @@ extension WorkerPort {
         }
         if !line.isEmpty { relog(line) }
         Foundation.close(process.stderrFD)
+        stderrDrained.fulfil(true)
     }
 
     private func relog(_ line: [UInt8]) {

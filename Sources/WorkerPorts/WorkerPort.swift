@@ -66,6 +66,8 @@ public final class WorkerPort: Sendable {
     let logger: Logger
     let state = Mutex(State())
     let helloLatch = Latch<Result<Hello, WorkerPortError>>()
+    /// Set when the worker's stderr reached EOF and every line was re-logged.
+    let stderrDrained = Latch<Bool>()
     let onEvent: @Sendable (UInt8, [UInt8]) -> Void
     let onRoundTrip: @Sendable (Duration) -> Void
 

@@ -97,6 +97,7 @@ final class PortServer {
         switch disposition {
         case .proceed: return
         case .shutdown:
+            StandardStreams.log("shutdown requested; exiting after \(handler.requests) requests")
             exit(0)
         case let .exit(status):
             StandardStreams.log("exiting with status \(status) after \(handler.requests) requests (--misbehave exit-after)")
