@@ -136,3 +136,53 @@ struct ServeProcessTests {
         #expect(serve.logs().contains("configuration key '\(key)'"))
     }
 }
+
+extension ServeProcessTests {
+    /// Runs the `switchboard` CLI against a server; returns (status, stdout).
+    static func cli(_ arguments: [String], port: Int) async throws -> (Int32, String) {
+        let process = try WorkerProcess(executable: Products.switchboard, arguments: arguments + ["--server", "http://127.0.0.1:\(port)"],
+                                        environment: ["SWITCHBOARD_TOKEN": "dev-operator-token", "PATH": "/usr/bin:/bin"])
+        close(process.stdinFD)
+        var out: [UInt8] = []
+        var b = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = b.withUnsafeMutableBytes { read(process.stdoutFD, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            out += b[0..<n]
+        }
+        let termination = await process.terminated()
+        close(process.stdoutFD); close(process.stderrFD)
+        guard case let .exited(code) = termination else { return (-1, "") }
+        return (code, String(decoding: out, as: UTF8.self))
+    }
+
+    @Test("the CLI: tables for people, --json for scripts, scaling and restarting")
+    func cliAgainstServer() async throws {
+        let serve = try Serve()
+        _ = try await serve.waitReady()
+        let (s1, table) = try await Self.cli(["workers", "list"], port: serve.port)
+        #expect(s1 == 0)
+        #expect(table.hasPrefix("ID"))
+        #expect(table.contains("transcoder.1") && table.contains("ready"))
+        let (s2, json) = try await Self.cli(["workers", "list", "--json"], port: serve.port)
+        #expect(s2 == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect((object?["workers"] as? [Any])?.count == 2)
+        let (s3, scaled) = try await Self.cli(["pools", "scale", "transcoder", "3"], port: serve.port)
+        #expect(s3 == 0)
+        #expect(scaled.contains("size 3, ready 3"))
+        let (s4, tree) = try await Self.cli(["tree"], port: serve.port)
+        #expect(s4 == 0)
+        #expect(tree.contains("switchboard  [one_for_one"))
+        #expect(tree.contains("└── pool.transcoder  [simple_one_for_one"))
+        #expect(tree.contains("transcoder.3  running pid"))
+        let (s5, _) = try await Self.cli(["workers", "restart", "transcoder.2"], port: serve.port)
+        #expect(s5 == 0)
+        let (s6, pools) = try await Self.cli(["pools", "list"], port: serve.port)
+        #expect(s6 == 0 && pools.contains("transcoder  3"))
+        let (s7, _) = try await Self.cli(["workers", "restart", "nope.1"], port: serve.port)
+        #expect(s7 != 0)
+        kill(serve.process.pid, SIGTERM)
+        #expect(await serve.process.terminated(within: .seconds(30)) == .exited(0))
+    }
+}
