@@ -47,7 +47,10 @@ extension WorkerPort {
                 if errno == EAGAIN || errno == EWOULDBLOCK {
                     // Busy-poll briefly after activity (a reply often follows within
                     // microseconds), then sleep in poll: Erlang's scheduler busy-wait.
-                    if monotonicNanoseconds() < spinUntil { continue }
+                    if monotonicNanoseconds() < spinUntil {
+                        sched_yield()  // let a woken task run on this core first
+                        continue
+                    }
                     var pfd = pollfd(fd: process.stdoutFD, events: Int16(POLLIN), revents: 0)
                     _ = poll(&pfd, 1, -1)
                     continue

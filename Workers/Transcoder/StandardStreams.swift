@@ -37,7 +37,10 @@ enum StandardStreams {
             if n == 0 { return .endOfFile }
             if errno == EINTR { continue }
             guard errno == EAGAIN || errno == EWOULDBLOCK else { return .failed(errno: errno) }
-            if monotonicNanoseconds() < deadline { continue }
+            if monotonicNanoseconds() < deadline {
+                sched_yield()  // give the core to anything runnable (the orchestrator, on 2 cores)
+                continue
+            }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             _ = poll(&pfd, 1, -1)
         }
