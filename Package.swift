@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PortProtocol", targets: ["PortProtocol"]),
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "WorkerPorts", targets: ["WorkerPorts"]),
+        .library(name: "SDP", targets: ["SDP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +41,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+
+        // MARK: SDP offer/answer (pure)
+        .target(name: "SDP", swiftSettings: strict),
 
         // MARK: OTP supervision (generic, knows nothing of media)
         .target(
@@ -93,6 +97,9 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "PortProtocolTests", dependencies: ["PortProtocol"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Corpus"]),
+        .testTarget(name: "MediaPathTests",
+                    dependencies: ["WorkerPorts", "PortProtocol", "SwitchboardTestKit"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs"],
                     exclude: ["make_g711_reference.py", "srtp_crosscheck.py"]),
         .target(

@@ -1,0 +1,1 @@
+// placeholder: the SDP module (issue 3)
