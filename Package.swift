@@ -111,7 +111,7 @@ let package = Package(
                     dependencies: ["WorkerPorts", "PortProtocol", "Supervision", "SwitchboardTestKit"]),
         .testTarget(
             name: "SwitchboardServerTests",
-            dependencies: ["SwitchboardServer", "SwitchboardTestKit", "CProcessSpawn"]
+            dependencies: ["SwitchboardServer", "SwitchboardTestKit", "CProcessSpawn", "WorkerPorts"]
         ),
     ]
 )

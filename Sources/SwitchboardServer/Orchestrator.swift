@@ -45,7 +45,15 @@ public final class Orchestrator: Service, Sendable {
         logger.notice("supervision tree started", metadata: ["pools": "\(pools.map { "\($0.name)=\($0.desiredSize)" }.joined(separator: ","))"])
         // Graceful shutdown (SIGTERM/SIGINT) or cancellation of the group cancels
         // root.run(), which stops the tree: children in reverse start order.
-        let reason = await cancelWhenGracefulShutdown { [root] in await root.run() }
+        let reason = await withTaskGroup(of: ExitReason?.self) { group in
+            group.addTask { [root] in await cancelWhenGracefulShutdown { await root.run() } }
+            for pool in pools { group.addTask { await pool.spares.run(); return nil } }
+            var result: ExitReason = .shutdown
+            while let next = await group.next() {
+                if let next { result = next; group.cancelAll() }  // the tree ended: stop the spares
+            }
+            return result
+        }
         let gaveUp = reason == .gaveUp
         events.finishAll()
         if gaveUp {

@@ -21,7 +21,7 @@ extension WorkerPort {
 
     func startReader() {
         let thread = Thread { [self] in readLoop() }
-        thread.name = "port \(id) stdout"
+        thread.name = "worker \(process.pid) stdout"
         thread.stackSize = 1 << 20
         thread.start()
     }
@@ -179,7 +179,7 @@ extension WorkerPort {
 
     func startStderrReader() {
         let thread = Thread { [self] in stderrLoop() }
-        thread.name = "port \(id) stderr"
+        thread.name = "worker \(process.pid) stderr"
         thread.start()
     }
 

@@ -59,11 +59,14 @@ public final class WorkerPort: Sendable {
         var requestsSent: UInt64 = 0
     }
 
-    public let id: String
+    /// The id the worker runs under (logs, metrics). A warm spare gets its
+    /// id when it is adopted (``adopt(id:)``).
+    public var id: String { identity.withLock { $0.id } }
     public let process: WorkerProcess
     public let options: WorkerPortOptions
     public let startedAt: Date
-    let logger: Logger
+    var logger: Logger { identity.withLock { $0.logger } }
+    private let identity: Mutex<(id: String, logger: Logger)>
     let state = Mutex(State())
     let helloLatch = Latch<Result<Hello, WorkerPortError>>()
     /// Set when the worker's stderr reached EOF and every line was re-logged.
@@ -102,14 +105,13 @@ public final class WorkerPort: Sendable {
     init(id: String, process: WorkerProcess, options: WorkerPortOptions, logger: Logger,
          onEvent: @escaping @Sendable (UInt8, [UInt8]) -> Void, onRoundTrip: @escaping @Sendable (Duration) -> Void) {
         self.onRoundTrip = onRoundTrip
-        self.id = id
         self.process = process
         self.options = options
         self.startedAt = Date()
         var logger = logger
         logger[metadataKey: "worker"] = "\(id)"
         logger[metadataKey: "pid"] = "\(process.pid)"
-        self.logger = logger
+        self.identity = Mutex((id, logger))
         self.onEvent = onEvent
         let flags = fcntl(process.stdinFD, F_GETFL)
         _ = fcntl(process.stdinFD, F_SETFL, flags | O_NONBLOCK)
@@ -124,6 +126,17 @@ public final class WorkerPort: Sendable {
     }
 
     public var pid: Int32 { process.pid }
+
+    /// Gives a pre-started worker (a warm spare) the id it now runs under.
+    public func adopt(id: String) {
+        identity.withLock { identity in
+            identity.id = id
+            identity.logger[metadataKey: "worker"] = "\(id)"
+        }
+    }
+
+    /// True while the process runs and the port is open: fit to be adopted.
+    public var isUsable: Bool { !isClosed && process.currentTermination == nil }
 
     /// Requests awaiting their reply: the mailbox depth.
     public var mailboxDepth: Int { state.withLock { $0.pending.count } }

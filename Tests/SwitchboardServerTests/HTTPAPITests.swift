@@ -2,6 +2,7 @@ import Foundation
 import SwitchboardServer
 import SwitchboardTestKit
 import Testing
+import WorkerPorts
 
 @Suite("HTTP API against a live server", .serialized, .timeLimit(.minutes(3)))
 struct HTTPAPITests {
@@ -97,6 +98,31 @@ struct HTTPAPITests {
             let restarted = try await events.waitFor("worker.restarted", timeout: 10)
             #expect(restarted.contains("\"child\":\"transcoder.2\""))
             #expect(try await server.op("POST", "/v1/workers/transcoder.9/restart").status == 404)
+        }
+    }
+
+    @Test("a restart adopts the warm spare; a spare that died idle is never adopted")
+    func warmSpare() async throws {
+        try await withLiveServer { server in
+            func spares() async throws -> [Int32] {
+                (try await server.op("GET", "/v1/pools/transcoder").json["spare_pids"] as? [Int] ?? []).map(Int32.init)
+            }
+            var spare: [Int32] = []
+            try await eventually("a warm spare") { spare = try await spares(); return spare.count == 1 }
+            #expect(try await server.op("POST", "/v1/workers/transcoder.1/restart").status == 202)
+            try await eventually("transcoder.1 replaced by the spare") { try await server.workerPIDs()["transcoder.1"] == spare[0] }
+            var second: [Int32] = []
+            try await eventually("a new spare") { second = try await spares(); return second.count == 1 && second != spare }
+            // A spare killed while idle is discarded: the next restart gets a live process.
+            kill(second[0], SIGKILL)
+            try await eventually("the dead spare to be reaped") { !isAlive(second[0]) }
+            #expect(try await server.op("POST", "/v1/workers/transcoder.2/restart").status == 202)
+            try await eventually("transcoder.2 replaced") {
+                let pid = try await server.workerPIDs()["transcoder.2"]
+                return pid != nil && pid != second[0] && isAlive(pid!)
+            }
+            let echo = try #require(server.orchestrator.pool(named: "transcoder")?.port("transcoder.2"))
+            #expect(try await echo.call(.echo, [5]) == [5])
         }
     }
 

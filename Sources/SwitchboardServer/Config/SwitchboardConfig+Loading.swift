@@ -87,6 +87,7 @@ extension SwitchboardConfig {
                 heartbeatInterval: try c.duration(k + "heartbeat_interval", default: 1),
                 heartbeatMisses: try c.int(k + "heartbeat_misses", default: 3, in: 1...1000),
                 mailboxLimit: try c.int(k + "mailbox_limit", default: 4096, in: 1...1_000_000),
+                warmSpares: try c.int(k + "warm_spares", default: 1, in: 0...16),
                 backoff: backoff)
         }
         _ = baseDirectory

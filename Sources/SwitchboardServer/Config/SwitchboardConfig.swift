@@ -37,6 +37,9 @@ public struct SwitchboardConfig: Sendable, Hashable {
         public var heartbeatInterval: Duration
         public var heartbeatMisses: Int
         public var mailboxLimit: Int
+        /// Workers started ahead and kept idle, so a restart adopts one
+        /// instead of waiting for a process to start (0: off, as OTP).
+        public var warmSpares: Int
         public var backoff: Backoff?
     }
 

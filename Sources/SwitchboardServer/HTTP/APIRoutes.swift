@@ -128,7 +128,11 @@ struct PoolView: ResponseCodable {
     var ready: Int
     var maxStreams: Int
     var executable: String
-    enum CodingKeys: String, CodingKey { case name, size, ready, maxStreams = "max_streams", executable }
+    var warmSpares: Int
+    var sparePIDs: [Int32]
+    enum CodingKeys: String, CodingKey {
+        case name, size, ready, maxStreams = "max_streams", executable, warmSpares = "warm_spares", sparePIDs = "spare_pids"
+    }
 
     init(_ pool: WorkerPool) async {
         name = pool.name
@@ -136,6 +140,8 @@ struct PoolView: ResponseCodable {
         ready = await pool.readyCount()
         maxStreams = pool.config.maxStreams
         executable = pool.workerOptions.executable
+        warmSpares = pool.readySpares
+        sparePIDs = pool.spares.pids
     }
 }
 extension WorkerRow: ResponseEncodable {}

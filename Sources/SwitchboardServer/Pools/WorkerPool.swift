@@ -17,8 +17,11 @@ public final class WorkerPool: Sendable {
     private struct State {
         var desired: Int
         var supervisor: Supervisor?
+        /// The port of each running worker, by worker id.
+        var ports: [String: WorkerPort] = [:]
     }
     private let state: Mutex<State>
+    let spares: WarmSpares
 
     init(config: SwitchboardConfig.Pool, maxFrameLength: Int, logger: Logger, hooks: SupervisionHooks) {
         self.config = config
@@ -26,20 +29,26 @@ public final class WorkerPool: Sendable {
         self.logger = logger
         self.hooks = hooks
         self.state = Mutex(State(desired: config.size))
+        self.spares = WarmSpares(target: config.warmSpares, options: WorkerPortOptions(
+            executable: Self.resolve(executable: config.executable), arguments: config.arguments,
+            maxFrameLength: maxFrameLength, startTimeout: config.startTimeout, requestTimeout: config.requestTimeout,
+            heartbeatInterval: config.heartbeatInterval, heartbeatMisses: config.heartbeatMisses,
+            mailboxLimit: config.mailboxLimit), poolName: config.name, logger: logger,
+            onRoundTrip: { [metrics = hooks.metrics] in metrics.recordRoundTrip($0) })
     }
+
+    /// Warm spares ready to be adopted.
+    public var readySpares: Int { spares.count }
+
+    /// The port of a running worker of this pool.
+    public func port(_ workerID: String) -> WorkerPort? { state.withLock { $0.ports[workerID] } }
 
     public var name: String { config.name }
     public var supervisorID: String { "pool.\(config.name)" }
     public var desiredSize: Int { state.withLock { $0.desired } }
     var supervisor: Supervisor? { state.withLock { $0.supervisor } }
 
-    var workerOptions: WorkerPortOptions {
-        WorkerPortOptions(
-            executable: Self.resolve(executable: config.executable), arguments: config.arguments,
-            maxFrameLength: maxFrameLength, startTimeout: config.startTimeout, requestTimeout: config.requestTimeout,
-            heartbeatInterval: config.heartbeatInterval, heartbeatMisses: config.heartbeatMisses,
-            mailboxLimit: config.mailboxLimit)
-    }
+    var workerOptions: WorkerPortOptions { spares.options }
 
     /// The pool's supervisor as a child of the root: permanent, so a pool
     /// that gave up is restarted by the root (escalation).
@@ -63,13 +72,21 @@ public final class WorkerPool: Sendable {
     func workerSpec() -> ChildSpec {
         let options = workerOptions
         let logger = logger, hooks = hooks, pool = name
-        return ChildSpec(id: name, restart: config.restart, shutdown: .timeout(config.shutdownTimeout), kind: .worker, startWithID: { id in
-            do {
-                return try await WorkerPort.start(id: id, options: options, logger: logger, onRoundTrip: { hooks.metrics.recordRoundTrip($0) })
-            } catch {
-                hooks.metrics.workerStartFailed(pool: pool)
-                throw error
+        return ChildSpec(id: name, restart: config.restart, shutdown: .timeout(config.shutdownTimeout), kind: .worker, startWithID: {
+            [self] id in
+            let port: WorkerPort
+            if let spare = spares.take(as: id) {
+                port = spare
+            } else {
+                do {
+                    port = try await WorkerPort.start(id: id, options: options, logger: logger, onRoundTrip: { hooks.metrics.recordRoundTrip($0) })
+                } catch {
+                    hooks.metrics.workerStartFailed(pool: pool)
+                    throw error
+                }
             }
+            state.withLock { $0.ports[id] = port }
+            return port
         })
     }
 
@@ -88,6 +105,7 @@ public final class WorkerPool: Sendable {
         while running.count > size, let victim = running.sorted(by: Self.newestFirst).first {
             try await supervisor.terminateChild(victim)
             running.removeAll { $0 == victim }
+            _ = state.withLock { $0.ports.removeValue(forKey: victim) }
         }
         if old != size {
             hooks.events.publish("pool.scaled", ["pool": name, "from": "\(old)", "to": "\(size)"])
