@@ -45,6 +45,9 @@ let package = Package(
         // MARK: SDP offer/answer (pure)
         .target(name: "SDP", swiftSettings: strict),
 
+        // MARK: sessions: the state machine, port allocation (pure)
+        .target(name: "Sessions", swiftSettings: strict),
+
         // MARK: OTP supervision (generic, knows nothing of media)
         .target(
             name: "Supervision",
@@ -97,6 +100,7 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "PortProtocolTests", dependencies: ["PortProtocol"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Corpus"]),
         .testTarget(name: "MediaPathTests",
                     dependencies: ["WorkerPorts", "PortProtocol", "SwitchboardTestKit"]),
