@@ -105,6 +105,13 @@ public enum Method: UInt8, Sendable, Hashable, CaseIterable {
     case stats = 0x04
     /// Payload: context id (u32 BE); frees that transcoding context. Reply empty.
     case closeContext = 0x05
+    /// Payload: ``OpenStream`` JSON; reply: ``OpenStreamReply`` JSON. Binds
+    /// the two legs' UDP ports and starts relaying or transcoding media.
+    case openStream = 0x10
+    /// Payload: ``StreamSelector`` JSON naming a stream; reply: its final ``StreamStats`` JSON.
+    case closeStream = 0x11
+    /// Payload: ``StreamSelector`` JSON (`{}` for all); reply: ``StreamStatsReport`` JSON.
+    case streamStats = 0x12
 
     public var name: String {
         switch self {
@@ -113,6 +120,9 @@ public enum Method: UInt8, Sendable, Hashable, CaseIterable {
         case .srtpTest: "srtp_test"
         case .stats: "stats"
         case .closeContext: "close_context"
+        case .openStream: "open_stream"
+        case .closeStream: "close_stream"
+        case .streamStats: "stream_stats"
         }
     }
 }
@@ -121,6 +131,8 @@ public enum Method: UInt8, Sendable, Hashable, CaseIterable {
 public enum EventCode: UInt8, Sendable, Hashable {
     /// Payload: ``WorkerStats`` JSON, sent when the worker chooses.
     case stats = 0x01
+    /// Payload: ``StreamStatsReport`` JSON, sent every `stats_interval_ms` per open stream.
+    case streamStats = 0x02
 }
 
 /// The protocol version this build speaks. A hello with another major

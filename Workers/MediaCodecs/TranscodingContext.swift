@@ -56,8 +56,10 @@ final class TranscodingContext {
     }
 
     /// Converts one frame and appends the result to `output`; on error
-    /// `output` is left as it was.
-    func run(_ media: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) throws(MediaCodecError) {
+    /// `output` is left as it was. With `fec`, `media` is the Opus packet that
+    /// *follows* a lost one, and the frame produced is the lost packet's,
+    /// rebuilt from the redundancy `media` carries (or concealed if it has none).
+    func run(_ media: UnsafeRawBufferPointer, fec: Bool = false, appendingTo output: inout [UInt8]) throws(MediaCodecError) {
         var pcm = scratchA
         var spare = scratchB
         var frames: Int         // samples per channel in `pcm`
@@ -66,7 +68,12 @@ final class TranscodingContext {
 
         // 1. decode
         if let decoder {
-            frames = try decoder.decode(media, into: pcm)
+            if fec {
+                let lost = try OpusPacket.samplesPerChannel(in: media, sampleRate: decoder.sampleRate)
+                frames = try decoder.decode(media, into: pcm, fec: true, lostSamplesPerChannel: lost)
+            } else {
+                frames = try decoder.decode(media, into: pcm)
+            }
             rate = decoder.sampleRate
             channels = decoder.channels
         } else {

@@ -65,19 +65,39 @@ public final class TranscodingEngine {
             framesTranscoded &+= 1
             return
         }
-        let state: TranscodingContext
-        if let existing = contexts[context], existing.from == from, existing.to == to {
-            state = existing
-        } else {
-            if contexts[context] == nil && contexts.count >= settings.maximumContexts {
-                throw .tooManyContexts(limit: settings.maximumContexts)
-            }
-            contexts[context] = nil
-            state = try TranscodingContext(from: from, to: to, settings: settings)
-            contexts[context] = state
-        }
+        let state = try self.context(context, from: from, to: to)
         try state.run(media, appendingTo: &output)
         framesTranscoded &+= 1
+    }
+
+    /// Rebuilds the frame of a lost Opus packet from the in-band FEC data of
+    /// `next`, the packet that arrived after it, and converts it to `to`
+    /// (appending to `output`). Without FEC data in `next`, libopus conceals
+    /// the loss instead. Call ``transcode(context:from:to:media:appendingTo:)``
+    /// with `next` afterwards for `next`'s own frame.
+    public func recoverLost(context: UInt32, from: AudioFormat, to: AudioFormat, next: UnsafeRawBufferPointer,
+                            appendingTo output: inout [UInt8]) throws(MediaCodecError) {
+        guard from.isOpus, from != to, !next.isEmpty else {
+            throw .unsupportedConversion(from: from.name, to: to.name, why: "FEC recovery needs an Opus packet to decode")
+        }
+        guard next.count <= Self.maximumMediaLength else {
+            throw .badFrameLength(format: from.name, bytes: next.count, expected: "at most \(Self.maximumMediaLength)")
+        }
+        let state = try self.context(context, from: from, to: to)
+        try state.run(next, fec: true, appendingTo: &output)
+        framesTranscoded &+= 1
+    }
+
+    /// The context `id` for the format pair, created (or started afresh) as needed.
+    private func context(_ id: UInt32, from: AudioFormat, to: AudioFormat) throws(MediaCodecError) -> TranscodingContext {
+        if let existing = contexts[id], existing.from == from, existing.to == to { return existing }
+        if contexts[id] == nil && contexts.count >= settings.maximumContexts {
+            throw .tooManyContexts(limit: settings.maximumContexts)
+        }
+        contexts[id] = nil
+        let state = try TranscodingContext(from: from, to: to, settings: settings)
+        contexts[id] = state
+        return state
     }
 
     /// Converts one frame (allocating the result). See ``transcode(context:from:to:media:appendingTo:)``.

@@ -7,8 +7,8 @@ import MediaCodecs
 import PortProtocol
 
 /// Answers the orchestrator's messages: one frame body in, zero or one reply
-/// frame appended to the output buffer. Knows nothing of pipes, so a
-/// poll()-based loop over stdin and media sockets can drive it later.
+/// frame appended to the output buffer. Knows nothing of pipes: the
+/// ``PortServer``'s poll() loop drives it and the media sockets of ``streams``.
 ///
 /// A failing request gets an `error` message and never stops the worker; only
 /// a message that cannot be decoded at all is a protocol violation.
@@ -24,9 +24,11 @@ final class RequestHandler {
     }
 
     /// Methods served, announced in hello.
-    static let methods: [Method] = [.echo, .transcode, .srtpTest, .stats, .closeContext]
+    static let methods: [Method] = [.echo, .transcode, .srtpTest, .stats, .closeContext, .openStream, .closeStream, .streamStats]
 
     let engine: TranscodingEngine
+    /// The media streams (`open_stream` ...), polled by the ``PortServer``.
+    let streams: StreamTable
     let maxStreams: Int
     /// Ignore `shutdown` (the `ignore-sigterm` fault).
     let ignoresShutdown: Bool
@@ -40,6 +42,8 @@ final class RequestHandler {
         self.exitAfterRequests = exitAfterRequests
         // Each stream transcodes in two directions; leave room for tests and probes.
         engine = TranscodingEngine(settings: .init(maximumContexts: max(64, maxStreams * 4)))
+        // One context per transcoding direction: each direction has its own engine.
+        streams = StreamTable(maxStreams: maxStreams, settings: .init(maximumContexts: 1))
     }
 
     /// The hello message of this worker.
@@ -106,6 +110,8 @@ final class RequestHandler {
                 let context = UInt32(payload[0]) << 24 | UInt32(payload[1]) << 16 | UInt32(payload[2]) << 8 | UInt32(payload[3])
                 engine.closeContext(context)
                 PortMessage.appendFrame(type: .reply, id: id, op: op, payload: EmptyCollection<UInt8>(), to: &output)
+            case .openStream, .closeStream, .streamStats:
+                try handleStreamRequest(method, id: id, op: op, payload: payload, into: &output)
             }
         } catch let reply as ErrorReply {
             appendError(id: id, op: op, reply, to: &output)
@@ -121,7 +127,7 @@ final class RequestHandler {
 
     /// Current counters.
     var stats: WorkerStats {
-        WorkerStats(requests: requests, framesTranscoded: engine.framesTranscoded, contexts: engine.contextCount, streams: 0)
+        WorkerStats(requests: requests, framesTranscoded: engine.framesTranscoded, contexts: engine.contextCount, streams: streams.count)
     }
 
     func appendError(id: UInt32, op: UInt8, _ reply: ErrorReply, to output: inout [UInt8]) {

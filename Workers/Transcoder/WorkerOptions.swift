@@ -9,7 +9,7 @@ import PortProtocol
 /// dependency): the orchestrator passes few, and the test-only
 /// `--misbehave` modes must be available from the same binary.
 struct WorkerOptions: Sendable, Equatable {
-    /// Streams this worker announces it can carry (`max_streams` in hello).
+    /// Streams this worker carries at most (`max_streams` in hello; `open_stream` beyond it: `overloaded`).
     var maxStreams = 64
     /// Largest frame accepted from the orchestrator.
     var maxFrameLength = Frame.defaultMaximumLength
@@ -24,7 +24,8 @@ struct WorkerOptions: Sendable, Equatable {
         orchestrator, not by hand; it exits at once when stdin reaches EOF.
 
         options:
-          --max-streams N     streams announced in hello (default 64)
+          --max-streams N     streams carried at most, announced in hello (default 64);
+                              open_stream beyond it is refused (overloaded)
           --max-frame BYTES   largest frame accepted (default 1048576); a larger
                               one is a protocol violation: exit status 2
           --misbehave MODE    fail on purpose, for supervision tests only:

@@ -1,1 +1,0 @@
-// placeholder: the SDP module (issue 3)

@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MediaCodecs
+import PortProtocol
+
+/// A stream: two legs and the two directions between them.
+///
+/// Each datagram from a leg's peer goes: RTCP demux (port + 1, or RFC 5761
+/// on a muxed port; counted, never taken for media) -> SRTP unprotect ->
+/// RTP parse -> payload type check -> symmetric latching -> loss and jitter
+/// -> the direction towards the other leg (relay or transcode, telephone-event
+/// remap) -> SRTP protect -> `sendto`. Every bad datagram is counted on the
+/// leg it came from and dropped; nothing traps.
+final class MediaStream {
+    /// Which leg.
+    enum Side: UInt8 {
+        case a, b
+    }
+
+    /// Datagrams read from one socket per readiness, so one busy socket cannot starve the others.
+    static let receiveBatch = 64
+
+    let id: UInt32
+    let a: MediaLeg
+    let b: MediaLeg
+    private let aToB: MediaDirection
+    private let bToA: MediaDirection
+    /// Period of the stats event in nanoseconds (0: none).
+    let statsInterval: UInt64
+    /// When the next stats event is due (monotonic nanoseconds).
+    var nextStatsAt: UInt64
+
+    /// Opens both legs (binding their sockets); throws if either cannot be opened.
+    init(_ request: OpenStream, settings: TranscodingEngine.Settings, now: UInt64) throws(StreamOpenError) {
+        guard request.statsIntervalMs >= 0 else { throw .badRequest("stats_interval_ms \(request.statsIntervalMs) < 0") }
+        id = request.stream
+        a = try MediaLeg(request.a)
+        b = try MediaLeg(request.b)
+        aToB = MediaDirection(from: a, to: b, settings: settings)
+        bToA = MediaDirection(from: b, to: a, settings: settings)
+        statsInterval = UInt64(request.statsIntervalMs) * 1_000_000
+        nextStatsAt = statsInterval == 0 ? .max : now &+ statsInterval
+    }
+
+    func leg(_ side: Side) -> MediaLeg { side == .a ? a : b }
+
+    /// The stream's counters now.
+    var stats: StreamStats { StreamStats(stream: id, a: a.snapshot, b: b.snapshot) }
+
+    /// Reads and handles up to ``receiveBatch`` datagrams waiting on one of `side`'s sockets.
+    func receive(_ side: Side, rtcp: Bool, buffers: PacketBuffers) {
+        let leg = leg(side)
+        guard let socket = rtcp ? leg.rtcp : leg.rtp else { return }
+        let direction = side == .a ? aToB : bToA
+        let window = UnsafeMutableRawBufferPointer(rebasing: buffers.input[0..<PacketBuffers.datagramLimit])
+        for _ in 0..<Self.receiveBatch {
+            guard let (n, source) = socket.receive(into: window) else { return }
+            if rtcp {
+                handleRTCP(leg, length: n, buffers: buffers)
+            } else {
+                handleDatagram(leg, direction, length: n, source: source, buffers: buffers)
+            }
+        }
+    }
+
+    private func handleRTCP(_ leg: MediaLeg, length n: Int, buffers: PacketBuffers) {
+        guard n >= 8, buffers.input[0] >> 6 == 2 else {
+            leg.stats.malformed &+= 1
+            return
+        }
+        if let srtp = leg.srtpIn {
+            do {
+                _ = try srtp.unprotectRTCP(buffers.input, length: n)
+            } catch {
+                leg.stats.srtpFailures &+= 1
+                return
+            }
+        }
+        leg.stats.rtcpPackets &+= 1
+    }
+
+    private func handleDatagram(_ leg: MediaLeg, _ direction: MediaDirection, length n: Int, source: UDPAddress,
+                                buffers: PacketBuffers) {
+        guard n >= RTPHeader.fixedLength, buffers.input[0] >> 6 == 2 else {
+            leg.stats.malformed &+= 1
+            return
+        }
+        if RTPHeader.isRTCP(first: buffers.input[0], second: buffers.input[1]) {
+            // RTCP on the RTP port: muxed (RFC 5761), or a peer muxing unasked. Never media.
+            handleRTCP(leg, length: n, buffers: buffers)
+            return
+        }
+        var length = n
+        if let srtp = leg.srtpIn {
+            do {
+                length = try srtp.unprotect(buffers.input, length: n)
+            } catch {
+                leg.stats.srtpFailures &+= 1
+                return
+            }
+        }
+        guard let header = RTPHeader(parsing: UnsafeRawBufferPointer(rebasing: buffers.input[0..<length])) else {
+            leg.stats.malformed &+= 1
+            return
+        }
+        let isEvent = header.payloadType == leg.telephoneEventPT
+        guard isEvent || header.payloadType == leg.payloadType else {
+            leg.stats.unknownPayloadType &+= 1
+            return
+        }
+        // Symmetric RTP: the peer is wherever valid packets come from (strict source off).
+        if leg.remote != source { leg.remote = source }
+        leg.stats.packetsIn &+= 1
+        leg.stats.bytesIn &+= UInt64(n)
+        if leg.sourceSSRC != header.ssrc {
+            if leg.sourceSSRC != nil { leg.reception.sourceChanged() }
+            leg.sourceSSRC = header.ssrc
+        }
+        let arrival = leg.reception.record(sequence: header.sequenceNumber, timestamp: header.timestamp,
+                                          arrivalNanoseconds: StandardStreams.monotonicNanoseconds())
+        if isEvent {
+            direction.forwardEvent(header, arrival: arrival, buffers: buffers)
+        } else {
+            direction.forwardMedia(header, arrival: arrival, buffers: buffers)
+        }
+    }
+}
