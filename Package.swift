@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: [
-                "PortProtocol", "WorkerPorts", "Supervision",
+                "PortProtocol", "WorkerPorts", "Supervision", "SDP", "Sessions",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -15,6 +15,9 @@ public final class Orchestrator: Service, Sendable {
     public let metrics: SwitchboardMetrics
     public let pools: [WorkerPool]
     public let root: Supervisor
+    /// Sessions, placed on the first pool's workers.
+    public let sessions: SessionManager
+    let mailbox = MediaMailbox()
     let logger: Logger
 
     public init(config: SwitchboardConfig, logger: Logger, metrics: SwitchboardMetrics = SwitchboardMetrics()) {
@@ -24,9 +27,11 @@ public final class Orchestrator: Service, Sendable {
         let events = EventBus()
         self.events = events
         let hooks = SupervisionHooks(events: events, metrics: metrics)
+        let mailbox = mailbox
         pools = config.pools.map {
-            WorkerPool(config: $0, maxFrameLength: config.maxFrameLength, logger: logger, hooks: hooks)
+            WorkerPool(config: $0, maxFrameLength: config.maxFrameLength, logger: logger, hooks: hooks, mailbox: mailbox)
         }
+        sessions = SessionManager(config: config, pool: pools[0], events: events, mailbox: mailbox, logger: logger)
         root = Supervisor(
             id: "switchboard",
             flags: SupervisorFlags(strategy: .oneForOne,
@@ -48,6 +53,7 @@ public final class Orchestrator: Service, Sendable {
         let reason = await withTaskGroup(of: ExitReason?.self) { group in
             group.addTask { [root] in await cancelWhenGracefulShutdown { await root.run() } }
             for pool in pools { group.addTask { await pool.spares.run(); return nil } }
+            group.addTask { [sessions] in await sessions.run(); return nil }
             var result: ExitReason = .shutdown
             while let next = await group.next() {
                 if let next { result = next; group.cancelAll() }  // the tree ended: stop the spares
@@ -55,6 +61,7 @@ public final class Orchestrator: Service, Sendable {
             return result
         }
         let gaveUp = reason == .gaveUp
+        mailbox.finish()
         events.finishAll()
         if gaveUp {
             logger.error("root supervisor gave up; exiting")
@@ -66,10 +73,13 @@ public final class Orchestrator: Service, Sendable {
     /// Worker rows for `GET /v1/workers`.
     public func workers() async -> [WorkerRow] {
         var rows: [WorkerRow] = []
+        let streams = await sessions.streamCounts()
         for pool in pools {
             guard let supervisor = pool.supervisor else { continue }
             for child in await supervisor.children() {
-                rows.append(WorkerRow(pool: pool.name, child: child))
+                var row = WorkerRow(pool: pool.name, child: child)
+                row.streams = streams[child.id] ?? 0
+                rows.append(row)
             }
         }
         return rows

@@ -140,7 +140,9 @@ extension WorkerPort {
             ])
             helloLatch.fulfil(.success(hello))
         case .event?:
-            onEvent(body[5], Array(body[PortMessage.headerLength...]))
+            let payload = Array(body[PortMessage.headerLength...])
+            onEvent(body[5], payload)
+            if let route = eventRoute.withLock({ $0 }) { route(self.id, body[5], payload) }
         case .request?, .ping?, .shutdown?:
             return "worker sent a \(MessageType(rawValue: body[0]).map { "\($0)" } ?? "?") message, which only the orchestrator sends"
         case nil:

@@ -72,6 +72,9 @@ public final class WorkerPort: Sendable {
     /// Set when the worker's stderr reached EOF and every line was re-logged.
     let stderrDrained = Latch<Bool>()
     let onEvent: @Sendable (UInt8, [UInt8]) -> Void
+    /// Where events go with the worker's current id (set by the owner of the
+    /// worker, e.g. when a pool adopts a spare).
+    let eventRoute = Mutex<(@Sendable (_ workerID: String, _ code: UInt8, _ payload: [UInt8]) -> Void)?>(nil)
     let onRoundTrip: @Sendable (Duration) -> Void
 
     /// Spawns the worker and waits for its hello. Throws if it cannot be
@@ -133,6 +136,11 @@ public final class WorkerPort: Sendable {
             identity.id = id
             identity.logger[metadataKey: "worker"] = "\(id)"
         }
+    }
+
+    /// Sends every event from now on to `handler`, with the worker's current id.
+    public func routeEvents(to handler: @escaping @Sendable (_ workerID: String, _ code: UInt8, _ payload: [UInt8]) -> Void) {
+        eventRoute.withLock { $0 = handler }
     }
 
     /// True while the process runs and the port is open: fit to be adopted.

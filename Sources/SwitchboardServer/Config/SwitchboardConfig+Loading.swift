@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Sessions
 import Supervision
 import SystemPackage
 
@@ -49,11 +50,17 @@ extension SwitchboardConfig {
         metricsAuth = try c.choice("metrics.auth", ["none", "operator"], default: "none")
         storagePath = c.string("storage.path", default: "switchboard.db")
         maxFrameLength = try c.int("limits.max_frame", default: 1 << 20, in: 1024...(64 << 20))
+        maxSessions = try c.int("limits.max_sessions", default: 10_000, in: 1...1_000_000)
+        sessionTimeouts = SessionTimeouts(
+            answer: try c.duration("sessions.answer_timeout", default: 60),
+            noMedia: try c.duration("sessions.no_media_timeout", default: 60),
+            maxDuration: try c.duration("sessions.max_duration", default: 14_400))
         rootIntensity = try c.int("supervision.intensity", default: 3, in: 0...10_000)
         rootPeriod = try c.duration("supervision.period", default: 10)
         self.source = source
 
         let names = try c.stringList("pools.names", default: ["transcoder"])
+        guard !names.isEmpty else { throw ConfigError(key: "pools.names", problem: "at least one pool is required") }
         guard Set(names).count == names.count else {
             throw ConfigError(key: "pools.names", problem: "pool names must be unique: \(names)")
         }
@@ -139,7 +146,7 @@ struct RawConfig {
             if let v = Double(s.dropLast(suffix.count)) { value = v * scale; break }
         }
         if value == nil { value = Double(s) }
-        guard let v = value, v >= 0, v < 86_400 else {
+        guard let v = value, v >= 0, v <= 86_400 else {
             throw ConfigError(key: key, problem: "expected a duration such as 0.5, 500ms or 2s, got '\(s)'")
         }
         return .milliseconds(Int64((v * 1000).rounded()))

@@ -1,4 +1,5 @@
 import Foundation
+import Sessions
 import Supervision
 
 /// Everything `switchboard serve` runs with, validated.
@@ -53,6 +54,8 @@ public struct SwitchboardConfig: Sendable, Hashable {
     public var metricsAuth: String
     public var storagePath: String
     public var maxFrameLength: Int
+    public var maxSessions: Int
+    public var sessionTimeouts: SessionTimeouts
     public var rootIntensity: Int
     public var rootPeriod: Duration
     public var pools: [Pool]

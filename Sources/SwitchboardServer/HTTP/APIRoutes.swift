@@ -24,6 +24,7 @@ struct APIRoutes: Sendable {
         }
 
         let v1 = router.group("v1")
+        SessionRoutes(orchestrator: orchestrator, auth: auth).register(on: v1)
         v1.get("workers") { request, _ -> WorkerList in
             try auth.require(request, [.operator])
             return WorkerList(workers: await orchestrator.workers())

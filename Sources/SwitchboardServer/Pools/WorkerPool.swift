@@ -23,8 +23,11 @@ public final class WorkerPool: Sendable {
     private let state: Mutex<State>
     let spares: WarmSpares
 
-    init(config: SwitchboardConfig.Pool, maxFrameLength: Int, logger: Logger, hooks: SupervisionHooks) {
+    let mailbox: MediaMailbox
+
+    init(config: SwitchboardConfig.Pool, maxFrameLength: Int, logger: Logger, hooks: SupervisionHooks, mailbox: MediaMailbox) {
         self.config = config
+        self.mailbox = mailbox
         self.maxFrameLength = maxFrameLength
         self.logger = logger
         self.hooks = hooks
@@ -71,7 +74,7 @@ public final class WorkerPool: Sendable {
     /// The template of every worker in this pool.
     func workerSpec() -> ChildSpec {
         let options = workerOptions
-        let logger = logger, hooks = hooks, pool = name
+        let logger = logger, hooks = hooks, pool = name, mailbox = mailbox
         return ChildSpec(id: name, restart: config.restart, shutdown: .timeout(config.shutdownTimeout), kind: .worker, startWithID: {
             [self] id in
             let port: WorkerPort
@@ -86,6 +89,8 @@ public final class WorkerPool: Sendable {
                 }
             }
             state.withLock { $0.ports[id] = port }
+            port.routeEvents(to: mailbox.eventHandler)
+            mailbox.post(.workerStarted(pool: pool, worker: id, port: port))
             return port
         })
     }
