@@ -59,7 +59,9 @@ public enum RestartType: String, Sendable, Codable, CaseIterable {
     public func restarts(after reason: ExitReason) -> Bool {
         switch self {
         case .permanent: true
-        case .transient: !reason.isNormal
+        // OTP: a supervisor that reached its intensity exits with reason `shutdown`,
+        // so a transient supervisor child is not restarted after giving up.
+        case .transient: !reason.isNormal && reason != .gaveUp
         case .temporary: false
         }
     }

@@ -46,7 +46,13 @@ public final class WorkerProcess: Sendable {
     private let reaped = Atomic<Bool>(false)
 
     /// Spawns `executable` with `arguments`. Throws ``WorkerPortError`` on failure.
+    /// Writing to a worker that just died must be an EPIPE error, not a
+    /// SIGPIPE that kills the orchestrator (NIO ignores it only once a socket
+    /// exists; benches and tests have none). Children get SIG_DFL back.
+    private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     public init(executable: String, arguments: [String], environment: [String: String]? = nil) throws(WorkerPortError) {
+        Self.ignoreSIGPIPE
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         for i in 0..<3 {
             let rc = switch i {
@@ -84,7 +90,10 @@ public final class WorkerProcess: Sendable {
         let waiter = Thread { [self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 {
-                if errno != EINTR { break }
+                if errno != EINTR {
+                    status = 0x7f00  // unknown: reported as exit status 127, never as a normal exit
+                    break
+                }
             }
             reaped.store(true, ordering: .releasing)
             // WIFEXITED / WEXITSTATUS / WTERMSIG are macros; decode by hand.

@@ -157,7 +157,7 @@ struct StrategyTableTests {
         (.permanent, .killed("hung"), true), (.permanent, .gaveUp, true),
         (.transient, .normal, false), (.transient, .shutdown, false),
         (.transient, .exitCode(2), true), (.transient, .signal(11), true), (.transient, .failedStart("x"), true),
-        (.transient, .killed("hung"), true), (.transient, .gaveUp, true),
+        (.transient, .killed("hung"), true), (.transient, .gaveUp, false),
         (.temporary, .normal, false), (.temporary, .shutdown, false),
         (.temporary, .exitCode(2), false), (.temporary, .signal(11), false), (.temporary, .failedStart("x"), false),
         (.temporary, .killed("hung"), false), (.temporary, .gaveUp, false),

@@ -55,6 +55,8 @@ struct ConfigTests {
         ("media.port_range", "50000-40000"), ("media.port_range", "80-90"), ("pools.transcoder.shutdown_timeout", "soon"),
         ("pools.transcoder.restart", "always"), ("auth.client_token", "x"), ("metrics.auth", "maybe"),
         ("pools.names", "Transcoder"), ("pools.transcoder.heartbeat_misses", "0"),
+        ("pools.transcoder.heartbeat_interval", "0"), ("pools.transcoder.period", "0"), ("supervision.period", "0"),
+        ("pools.transcoder.request_timeout", "0s"), ("sessions.answer_timeout", "0"),
     ])
     func badValues(key: String, value: String) async throws {
         do {
@@ -63,6 +65,14 @@ struct ConfigTests {
         } catch let error as ConfigError {
             #expect(error.key == key, "\(error)")
             #expect(error.description.contains(key))
+        }
+    }
+
+    @Test("backoff.max below backoff.initial is refused, naming backoff.max")
+    func backoffOrder() async throws {
+        await #expect(throws: ConfigError(key: "pools.transcoder.backoff.max", problem: "must be at least backoff.initial (2.0 seconds)")) {
+            _ = try await SwitchboardConfig.load(path: Self.shipped, environment: [:], overrides: [
+                "pools.transcoder.backoff.initial": "2s", "pools.transcoder.backoff.max": "1s"])
         }
     }
 

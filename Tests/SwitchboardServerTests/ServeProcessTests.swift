@@ -96,6 +96,10 @@ struct ServeProcessTests {
     func gracefulSIGTERM() async throws {
         let serve = try Serve()
         let pids = try await serve.waitReady()
+        // An open event stream must not hold up the shutdown.
+        let events = try SSEReader(port: serve.port, path: "/v1/events", token: "dev-client-token")
+        defer { events.close() }
+        try await eventually("the event stream to open") { events.text.contains("switchboard events") }
         kill(serve.process.pid, SIGTERM)
         #expect(await serve.process.terminated(within: .seconds(30)) == .exited(0))
         for pid in pids { #expect(!isAlive(pid)) }

@@ -73,9 +73,14 @@ extension SwitchboardConfig {
             guard !exe.isEmpty else { throw ConfigError(key: k + "executable", problem: "is required for pool '\(name)'") }
             var backoff: Backoff?
             if c.has(k + "backoff.initial") {
+                let initial = try c.duration(k + "backoff.initial", default: 0.01)
+                let maximum = try c.duration(k + "backoff.max", default: 5)
+                guard maximum >= initial else {
+                    throw ConfigError(key: k + "backoff.max", problem: "must be at least backoff.initial (\(initial))")
+                }
                 backoff = Backoff(
-                    initial: try c.duration(k + "backoff.initial", default: 0.01),
-                    maximum: try c.duration(k + "backoff.max", default: 5),
+                    initial: initial,
+                    maximum: maximum,
                     multiplier: try c.double(k + "backoff.multiplier", default: 2, in: 1...100),
                     jitter: try c.double(k + "backoff.jitter", default: 0.2, in: 0...1))
             }
@@ -91,7 +96,7 @@ extension SwitchboardConfig {
                 shutdownTimeout: try c.duration(k + "shutdown_timeout", default: 5),
                 startTimeout: try c.duration(k + "start_timeout", default: 5),
                 requestTimeout: try c.duration(k + "request_timeout", default: 5),
-                heartbeatInterval: try c.duration(k + "heartbeat_interval", default: 1),
+                heartbeatInterval: try c.duration(k + "heartbeat_interval", default: 1, minimum: .milliseconds(10)),
                 heartbeatMisses: try c.int(k + "heartbeat_misses", default: 3, in: 1...1000),
                 mailboxLimit: try c.int(k + "mailbox_limit", default: 4096, in: 1...1_000_000),
                 warmSpares: try c.int(k + "warm_spares", default: 1, in: 0...16),
@@ -138,7 +143,15 @@ struct RawConfig {
     }
 
     /// Seconds as a number (`0.5`), or with a unit: `500ms`, `2s`, `1m`.
-    func duration(_ key: String, default def: Double) throws -> Duration {
+    func duration(_ key: String, default def: Double, minimum: Duration = .milliseconds(1)) throws -> Duration {
+        let value = try anyDuration(key, default: def)
+        guard value >= minimum else {
+            throw ConfigError(key: key, problem: "must be at least \(minimum), got \(value)")
+        }
+        return value
+    }
+
+    func anyDuration(_ key: String, default def: Double) throws -> Duration {
         guard let s = raw(key)?.trimmingCharacters(in: .whitespaces) else { return .milliseconds(Int64(def * 1000)) }
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
         var value: Double?

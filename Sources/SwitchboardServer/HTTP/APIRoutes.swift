@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Supervision
 
 /// The admin and health routes of issue 1's scope: health, metrics,
@@ -85,7 +86,8 @@ struct APIRoutes: Sendable {
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: ": switchboard events\n\n"))
-                    for await event in stream {
+                    // Ends on graceful shutdown, so an open stream never holds up SIGTERM.
+                    for await event in stream.cancelOnGracefulShutdown() {
                         try await writer.write(ByteBuffer(string: event.serverSentEvent))
                     }
                     try await writer.finish(nil)

@@ -15,7 +15,7 @@ final class WarmSpares: Sendable {
     let poolName: String
     let onRoundTrip: @Sendable (Duration) -> Void
     private let spares = Mutex<[WorkerPort]>([])
-    private let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    private let wakeup = Wakeup()
 
     init(target: Int, options: WorkerPortOptions, poolName: String, logger: Logger,
          onRoundTrip: @escaping @Sendable (Duration) -> Void) {
@@ -38,7 +38,7 @@ final class WarmSpares: Sendable {
             }
             return nil
         }
-        wake.yield()
+        wakeup.signal()
         guard let spare else { return nil }
         spare.adopt(id: id)
         return spare
@@ -69,17 +69,55 @@ final class WarmSpares: Sendable {
                 }
             }
             // Sleep until a spare is taken, or check again in a while (a spare may die idle).
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: .seconds(5)) }
-                group.addTask { for await _ in self.wakeups { return } }
-                await group.next()
-                group.cancelAll()
-            }
+            await wakeup.wait(timeout: .seconds(5))
         }
         let leftovers = spares.withLock { list in
             defer { list = [] }
             return list
         }
         for spare in leftovers { await spare.stop(.timeout(options.requestTimeout)) }
+    }
+}
+
+/// A one-waiter signal: `signal()` wakes the waiter, or the next `wait`
+/// returns at once. Waiting ends on a signal, a timeout or cancellation.
+final class Wakeup: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard let w = s.waiter else { s.pending = true; return nil }
+            s.waiter = nil
+            return w
+        }
+        waiter?.resume()
+    }
+
+    func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForSignal() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForSignal() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.pending || Task.isCancelled { s.pending = false; return true }
+                    s.waiter = c
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume()
+        }
     }
 }

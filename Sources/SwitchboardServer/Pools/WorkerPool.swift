@@ -22,6 +22,8 @@ public final class WorkerPool: Sendable {
     }
     private let state: Mutex<State>
     let spares: WarmSpares
+    /// One scaling at a time (two PUTs must not interleave their starts and stops).
+    let scaling = AsyncLock()
 
     let mailbox: MediaMailbox
 
@@ -32,8 +34,12 @@ public final class WorkerPool: Sendable {
         self.logger = logger
         self.hooks = hooks
         self.state = Mutex(State(desired: config.size))
+        let executable = Self.resolve(executable: config.executable)
+        // The transcoder enforces the same maximum frame on what it reads.
+        let frameArguments = executable.hasSuffix("switchboard-transcoder") && !config.arguments.contains("--max-frame")
+            ? ["--max-frame", "\(maxFrameLength)"] : []
         self.spares = WarmSpares(target: config.warmSpares, options: WorkerPortOptions(
-            executable: Self.resolve(executable: config.executable), arguments: config.arguments,
+            executable: executable, arguments: frameArguments + config.arguments,
             maxFrameLength: maxFrameLength, startTimeout: config.startTimeout, requestTimeout: config.requestTimeout,
             heartbeatInterval: config.heartbeatInterval, heartbeatMisses: config.heartbeatMisses,
             mailboxLimit: config.mailboxLimit), poolName: config.name, logger: logger,
@@ -65,7 +71,12 @@ public final class WorkerPool: Sendable {
                                         events: hooks.handler)
             try await supervisor.start()
             let n = desiredSize
-            for _ in 0..<n { _ = try await supervisor.startChild() }
+            do {
+                for _ in 0..<n { _ = try await supervisor.startChild() }
+            } catch {
+                await supervisor.stop(.brutalKill)  // never leave a half-filled pool running unreferenced
+                throw error
+            }
             state.withLock { $0.supervisor = supervisor }
             return supervisor
         }
@@ -98,6 +109,8 @@ public final class WorkerPool: Sendable {
     /// Sets the pool size, starting or stopping workers (newest first).
     /// Returns the workers' ids after scaling.
     public func scale(to size: Int) async throws -> Int {
+        await scaling.lock()
+        defer { scaling.unlock() }
         let old = state.withLock { s in
             defer { s.desired = size }
             return s.desired
@@ -139,5 +152,29 @@ public final class WorkerPool: Sendable {
             candidates.append("\(dir)/\(executable)")
         }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable
+    }
+}
+
+/// A FIFO lock for async code: `lock()` suspends until it is free.
+final class AsyncLock: Sendable {
+    private let state = Mutex<(locked: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func lock() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { s -> Bool in
+                if !s.locked { s.locked = true; return true }
+                s.waiters.append(c)
+                return false
+            }
+            if acquired { c.resume() }
+        }
+    }
+
+    func unlock() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty { s.locked = false; return nil }
+            return s.waiters.removeFirst()  // stays locked: handed over
+        }
+        next?.resume()
     }
 }
