@@ -144,6 +144,49 @@ struct SessionTests {
         }
     }
 
+    @Test("draining a worker moves its live stream to another worker: same SSRC, short gap, no re-signaling")
+    func drain() async throws {
+        try await withLiveServer(["pools.transcoder.size": "2"]) { server in
+            let a = try UDPPeer(), b = try UDPPeer()
+            let (id, portA, _) = try await Self.bridge(server, a: a, b: b)
+            let before = try #require(try await server.request("GET", "/v1/sessions/\(id)", token: LiveServer.clientToken).json["worker"] as? String)
+            let received = Mutex<[(at: UInt64, rtp: RTP)]>([])
+            let stop = Atomic<Bool>(false)
+            let receiver = Thread {
+                while !stop.load(ordering: .relaxed) {
+                    guard let (bytes, _) = b.receive(timeout: 0.1), let rtp = RTP(bytes) else { continue }
+                    received.withLock { $0.append((DispatchTime.now().uptimeNanoseconds, rtp)) }
+                }
+            }
+            receiver.start()
+            let sender = Thread {
+                for i in 0..<100 where !stop.load(ordering: .relaxed) {
+                    a.send(RTP(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160), ssrc: 0xA,
+                               payload: [UInt8](repeating: 0xD5, count: 160)).bytes, to: portA)
+                    usleep(20_000)
+                }
+            }
+            sender.start()
+            try await eventually("media flowing") { received.withLock { $0.count } >= 20 }
+            let drainedAt = DispatchTime.now().uptimeNanoseconds
+            let reply = try await server.op("POST", "/v1/workers/\(before)/drain")
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.json["sessions_moved"] as? [String] == [id])
+            try await eventually("media after the drain") {
+                received.withLock { list in list.contains { $0.at > drainedAt + 200_000_000 } }
+            }
+            stop.store(true, ordering: .relaxed)
+            let after = try #require(try await server.request("GET", "/v1/sessions/\(id)", token: LiveServer.clientToken).json["worker"] as? String)
+            #expect(after != before, "the session moved to the other worker")
+            let packets = received.withLock { $0 }
+            #expect(Set(packets.map(\.rtp.ssrc)).count == 1)
+            let gap = zip(packets, packets.dropFirst()).map { Double($1.at - $0.at) / 1e6 }.max() ?? 0
+            print("drain: media gap \(String(format: "%.1f", gap)) ms while moving from \(before) to \(after)")
+            #expect(gap < 1000)
+            #expect(server.orchestrator.events.recent.contains { $0.type == "session.moved" && $0.fields["session"] == id })
+        }
+    }
+
     @Test("bad and unsupported offers, unknown sessions, answers in the wrong state")
     func errors() async throws {
         try await withLiveServer { server in

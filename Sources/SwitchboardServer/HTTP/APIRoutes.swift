@@ -44,6 +44,21 @@ struct APIRoutes: Sendable {
             orchestrator.events.publish("worker.restart_requested", ["child": id])
             return try jsonResponse(Accepted(id: id, action: "restart"), status: .accepted)
         }
+        v1.post("workers/:id/drain") { request, context -> Response in
+            try auth.require(request, [.operator])
+            let id = try context.parameters.require("id")
+            guard let pool = await orchestrator.findWorker(id), let supervisor = pool.supervisor else {
+                throw Problem.notFound("no worker with id '\(id)'")
+            }
+            let moved: [String]
+            do { moved = try await orchestrator.sessions.drain(worker: id) } catch { throw SessionRoutes.problem(error) }
+            // Its streams are elsewhere: replace it with a fresh worker (the pool keeps its size).
+            do { try await supervisor.restartChild(id) } catch {
+                throw Problem(.conflict, "restart_failed", "Restart after drain failed", detail: "\(error)")
+            }
+            orchestrator.events.publish("worker.drained", ["child": id, "sessions_moved": "\(moved.count)"])
+            return try jsonResponse(Drained(id: id, sessionsMoved: moved), status: .ok)
+        }
         v1.get("pools") { request, _ -> PoolList in
             try auth.require(request, [.operator])
             var list: [PoolView] = []
@@ -123,6 +138,11 @@ struct Readiness: ResponseCodable {
 }
 struct WorkerList: ResponseCodable { var workers: [WorkerRow] }
 struct Accepted: ResponseCodable { var id: String; var action: String }
+struct Drained: ResponseCodable {
+    var id: String
+    var sessionsMoved: [String]
+    enum CodingKeys: String, CodingKey { case id, sessionsMoved = "sessions_moved" }
+}
 struct ScaleRequest: Codable { var size: Int }
 struct PoolList: ResponseCodable { var pools: [PoolView] }
 struct PoolView: ResponseCodable {

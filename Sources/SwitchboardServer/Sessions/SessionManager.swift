@@ -24,6 +24,8 @@ public actor SessionManager {
     var streamIDs: [UInt32: String] = [:]
     var nextStream: UInt32 = 0
     var deadlines: [String: [SessionTimer: ContinuousClock.Instant]] = [:]
+    /// Workers being drained: no new sessions go there.
+    var draining: Set<String> = []
 
     init(config: SwitchboardConfig, pool: WorkerPool, events: EventBus, mailbox: MediaMailbox, logger: Logger) {
         self.config = config
@@ -134,12 +136,13 @@ public actor SessionManager {
 
     // MARK: helpers
 
-    /// The least-loaded ready worker with capacity.
-    func placement() async -> String? {
+    /// The least-loaded ready worker with capacity (not being drained).
+    func placement(excluding excluded: String? = nil) async -> String? {
         guard let supervisor = pool.supervisor else { return nil }
         let counts = streamCounts()
         let ready = await supervisor.children().filter { $0.state == .running }.map(\.id)
-        return ready.filter { (counts[$0] ?? 0) < pool.config.maxStreams && pool.port($0)?.isUsable == true }
+        return ready.filter { $0 != excluded && !draining.contains($0) }
+            .filter { (counts[$0] ?? 0) < pool.config.maxStreams && pool.port($0)?.isUsable == true }
             .min { (counts[$0] ?? 0, $0) < (counts[$1] ?? 0, $1) }
     }
 

@@ -3,8 +3,8 @@ import Foundation
 
 struct Workers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List and restart workers.",
-        subcommands: [List.self, Restart.self], defaultSubcommand: List.self)
+        abstract: "List, restart and drain workers.",
+        subcommands: [List.self, Restart.self, Drain.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List workers: pool, pid, state, streams, restarts, uptime, mailbox depth.")
@@ -35,6 +35,26 @@ struct Workers: AsyncParsableCommand {
             let data = try await client.request("POST", "/v1/workers/\(id)/restart")
             if client.json { return client.printJSON(data) }
             print("restarting \(id)")
+        }
+    }
+}
+
+extension Workers {
+    struct Drain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a worker's streams to other workers without dropping a call, then replace it with a fresh one.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Worker id, as `switchboard workers list` shows it.") var id: String
+
+        func run() async throws {
+            var bar = ProgressBar("draining \(id)", total: 2)
+            bar.update(1)
+            let data = try await client.request("POST", "/v1/workers/\(id)/drain")
+            bar.update(2)
+            if client.json { return client.printJSON(data) }
+            let object = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+            let moved = object["sessions_moved"] as? [String] ?? []
+            print("drained \(id): \(moved.count) session(s) moved\(moved.isEmpty ? "" : ": " + moved.joined(separator: ", "))")
         }
     }
 }
