@@ -128,9 +128,11 @@ extension SessionManager {
     }
 
     func release(_ id: String) async {
-        guard var record = sessions[id] else { return }
+        guard var record = sessions[id], record.endedAt == nil else { return }
         record.endedAt = .now
         sessions[id] = record
+        liveCount -= 1
+        endedOrder.append((id, .now))
         deadlines[id] = nil
         if record.plan != nil, let port = pool.port(record.worker), port.isUsable,
            let request = try? PortMessage.json(.request, StreamSelector(stream: record.streamID)) {
@@ -150,6 +152,7 @@ extension SessionManager {
         for (id, timers) in deadlines {
             for (timer, deadline) in timers where deadline <= now { due.append((id, timer)) }
         }
+        deadlines = deadlines.filter { !$0.value.isEmpty }
         for (id, timer) in due {
             deadlines[id]?[timer] = nil
             guard var record = sessions[id] else { continue }
@@ -157,10 +160,13 @@ extension SessionManager {
             sessions[id] = record
             await perform(actions, for: id)
         }
-        // Ended sessions stay visible for a while, then go.
-        for (id, record) in sessions where record.endedAt.map({ now - $0 > .seconds(300) }) ?? false {
-            sessions[id] = nil
+        // Ended sessions stay visible for a while, then go (oldest first).
+        var purged = 0
+        while purged < endedOrder.count, now - endedOrder[purged].at > .seconds(300) {
+            sessions[endedOrder[purged].id] = nil
+            purged += 1
         }
+        if purged > 0 { endedOrder.removeFirst(purged) }
     }
 
     /// Ends every session (shutdown).

@@ -26,6 +26,10 @@ public actor SessionManager {
     var deadlines: [String: [SessionTimer: ContinuousClock.Instant]] = [:]
     /// Workers being drained: no new sessions go there.
     var draining: Set<String> = []
+    /// Sessions not ended or failed (kept as a count: never recomputed by walking the records).
+    var liveCount = 0
+    /// Ended sessions in the order they ended, purged after a while.
+    var endedOrder: [(id: String, at: ContinuousClock.Instant)] = []
 
     init(config: SwitchboardConfig, pool: WorkerPool, events: EventBus, mailbox: MediaMailbox, logger: Logger) {
         self.config = config
@@ -42,8 +46,7 @@ public actor SessionManager {
 
     /// A's offer: place the session, allocate its ports, and return the offer for B.
     public func create(offer: String, codecs: [String]?, profile: String?, labels: [String: String]) async throws(SessionFailure) -> SessionView {
-        let live = sessions.values.filter { !$0.state.isTerminal }.count
-        guard live < maxSessions else { throw .noCapacity("\(live) sessions: at limits.max_sessions") }
+        guard liveCount < maxSessions else { throw .noCapacity("\(liveCount) sessions: at limits.max_sessions") }
         let description: SessionDescription
         do { description = try SessionDescription(parsing: offer) } catch { throw .from(error) }
         let options: BridgeOptions
@@ -73,6 +76,7 @@ public actor SessionManager {
             worker: worker, streamID: nextStream, plan: nil, openedAt: nil, stats: nil, statsAt: nil, endedAt: nil,
             initialOut: (out(), out()))
         sessions[id] = record
+        liveCount += 1
         placed[worker, default: []].insert(id)
         streamIDs[record.streamID] = id
         events.publish("session.offered", ["session": id, "worker": worker])
@@ -129,9 +133,10 @@ public actor SessionManager {
         sessions.values.sorted { $0.createdAt < $1.createdAt }.map { $0.view() }
     }
 
-    /// Streams placed on each worker (for `GET /v1/workers`).
+    /// Streams placed on each worker (for `GET /v1/workers`). `placed` holds
+    /// live sessions only: a session leaves it when its media is released.
     public func streamCounts() -> [String: Int] {
-        placed.mapValues { ids in ids.filter { sessions[$0].map { !$0.state.isTerminal } ?? false }.count }
+        placed.mapValues(\.count)
     }
 
     // MARK: helpers
