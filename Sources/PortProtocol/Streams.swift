@@ -4,8 +4,8 @@
 /// A *stream* bridges two UDP legs, A and B, inside one worker: media from
 /// A's peer goes out to B's peer and back, relayed when both legs use the
 /// same codec, transcoded otherwise. Everything a replacement worker needs to
-/// carry on a stream after a crash (ports, keys, outgoing SSRC, sequence and
-/// timestamp) is in ``OpenStream``; the orchestrator keeps it, and keeps the
+/// carry on a stream after a crash (ports, keys, outgoing SSRC, sequence,
+/// timestamp and SRTP rollover counters) is in ``OpenStream``; the orchestrator keeps it, and keeps the
 /// last ``StreamStats`` to advance the sequence and timestamp bases.
 
 /// Request of `open_stream`.
@@ -69,10 +69,23 @@ public struct StreamLeg: Codable, Sendable, Hashable {
     public var seqOut: UInt16
     /// RTP timestamp of the first packet the worker sends to this leg's peer.
     public var timestampOut: UInt32
+    /// SRTP rollover counter (RFC 3711 section 3.3.1) of the first packet the worker sends
+    /// to this leg's peer: that packet's index is `rocOut << 16 | seqOut`. Default 0.
+    public var rocOut: UInt32
+    /// SSRC of what this leg's peer sends, when known (from ``LegStats/remoteSSRC``):
+    /// with ``rocIn``, the worker resumes the peer's SRTP index instead of starting at ROC 0.
+    public var remoteSSRC: UInt32?
+    /// SRTP rollover counter of the peer's packets (``remoteSSRC``): of ``remoteSeq`` when
+    /// given, else of the next packet the peer sends. Needs ``remoteSSRC``.
+    public var rocIn: UInt32?
+    /// Highest sequence number received from ``remoteSSRC`` (its ROC is ``rocIn``): lets
+    /// the worker estimate the ROC of the peer's next packet even if the peer wrapped meanwhile.
+    public var remoteSeq: UInt16?
 
     public init(localPort: Int, bind: String = "127.0.0.1", remote: String? = nil, codec: String, payloadType: Int,
                 telephoneEventPT: Int? = nil, ptime: Int = 20, rtcpMux: Bool = false, srtp: StreamSRTP? = nil,
-                ssrcOut: UInt32, seqOut: UInt16 = 0, timestampOut: UInt32 = 0) {
+                ssrcOut: UInt32, seqOut: UInt16 = 0, timestampOut: UInt32 = 0, rocOut: UInt32 = 0,
+                remoteSSRC: UInt32? = nil, rocIn: UInt32? = nil, remoteSeq: UInt16? = nil) {
         self.localPort = localPort
         self.bind = bind
         self.remote = remote
@@ -85,12 +98,17 @@ public struct StreamLeg: Codable, Sendable, Hashable {
         self.ssrcOut = ssrcOut
         self.seqOut = seqOut
         self.timestampOut = timestampOut
+        self.rocOut = rocOut
+        self.remoteSSRC = remoteSSRC
+        self.rocIn = rocIn
+        self.remoteSeq = remoteSeq
     }
 
     enum CodingKeys: String, CodingKey {
         case localPort = "local_port", bind, remote, codec, payloadType = "payload_type"
         case telephoneEventPT = "telephone_event_pt", ptime, rtcpMux = "rtcp_mux", srtp
         case ssrcOut = "ssrc_out", seqOut = "seq_out", timestampOut = "timestamp_out"
+        case rocOut = "roc_out", remoteSSRC = "remote_ssrc", rocIn = "roc_in", remoteSeq = "remote_seq"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -107,6 +125,10 @@ public struct StreamLeg: Codable, Sendable, Hashable {
         ssrcOut = try c.decode(UInt32.self, forKey: .ssrcOut)
         seqOut = try c.decode(UInt16.self, forKey: .seqOut)
         timestampOut = try c.decode(UInt32.self, forKey: .timestampOut)
+        rocOut = try c.decodeIfPresent(UInt32.self, forKey: .rocOut) ?? 0
+        remoteSSRC = try c.decodeIfPresent(UInt32.self, forKey: .remoteSSRC)
+        rocIn = try c.decodeIfPresent(UInt32.self, forKey: .rocIn)
+        remoteSeq = try c.decodeIfPresent(UInt16.self, forKey: .remoteSeq)
     }
 }
 
@@ -204,6 +226,16 @@ public struct LegStats: Codable, Sendable, Hashable {
     public var transcodeErrors: UInt64 = 0
     /// Frames synthesised for lost packets (Opus FEC or PLC) sent to this peer.
     public var concealed: UInt64 = 0
+    /// Rollover counter that goes with ``nextSeqOut``: the next packet the worker sends has
+    /// SRTP index `rocOut << 16 | nextSeqOut` (counts the wraps of the sequence sent; kept on
+    /// plain RTP legs too).
+    public var rocOut: UInt32 = 0
+    /// SSRC of what the peer sends (the last one that passed SRTP), or `nil` before any.
+    public var remoteSSRC: UInt32?
+    /// Highest sequence number received from ``remoteSSRC``.
+    public var remoteSeq: UInt16?
+    /// SRTP rollover counter of ``remoteSeq`` (libsrtp's, `srtp_get_stream_roc`), or `nil` on plain RTP legs.
+    public var rocIn: UInt32?
 
     public init() {}
 
@@ -213,6 +245,7 @@ public struct LegStats: Codable, Sendable, Hashable {
         case nextTimestampOut = "next_timestamp_out", srtpFailures = "srtp_failures", rtcpPackets = "rtcp_packets"
         case malformed, unknownPayloadType = "unknown_payload_type", unsent
         case transcodeErrors = "transcode_errors", concealed
+        case rocOut = "roc_out", remoteSSRC = "remote_ssrc", remoteSeq = "remote_seq", rocIn = "roc_in"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -234,6 +267,10 @@ public struct LegStats: Codable, Sendable, Hashable {
         try c.encode(unsent, forKey: .unsent)
         try c.encode(transcodeErrors, forKey: .transcodeErrors)
         try c.encode(concealed, forKey: .concealed)
+        try c.encode(rocOut, forKey: .rocOut)
+        try c.encode(remoteSSRC, forKey: .remoteSSRC)  // null when unknown, like remote
+        try c.encode(remoteSeq, forKey: .remoteSeq)
+        try c.encode(rocIn, forKey: .rocIn)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -255,5 +292,9 @@ public struct LegStats: Codable, Sendable, Hashable {
         unsent = try c.decodeIfPresent(UInt64.self, forKey: .unsent) ?? 0
         transcodeErrors = try c.decodeIfPresent(UInt64.self, forKey: .transcodeErrors) ?? 0
         concealed = try c.decodeIfPresent(UInt64.self, forKey: .concealed) ?? 0
+        rocOut = try c.decodeIfPresent(UInt32.self, forKey: .rocOut) ?? 0
+        remoteSSRC = try c.decodeIfPresent(UInt32.self, forKey: .remoteSSRC)
+        remoteSeq = try c.decodeIfPresent(UInt16.self, forKey: .remoteSeq)
+        rocIn = try c.decodeIfPresent(UInt32.self, forKey: .rocIn)
     }
 }

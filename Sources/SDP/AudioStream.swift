@@ -63,6 +63,12 @@ public struct AudioStream: Sendable, Hashable, Codable {
             return .failure(FieldError("profile \(profile) is not supported: only RTP/AVP and RTP/SAVP with "
                 + "SDES a=crypto (no DTLS-SRTP, ICE or AVPF yet)"))
         }
+        // ffmpeg writes SDES keys on RTP/AVP lines. Relaying that as plain RTP would
+        // turn SRTP into noise; refuse it clearly instead.
+        if profile == .rtpAVP && !media.cryptos.isEmpty {
+            return .failure(FieldError("a=crypto on an RTP/AVP stream: SDES keys need RTP/SAVP "
+                + "(ffmpeg writes this; change the m= line's profile to RTP/SAVP)"))
+        }
         var codecs: [PayloadFormat] = []
         var events: [PayloadFormat] = []
         var seen: Set<UInt8> = []

@@ -16,6 +16,7 @@ func withLiveServer(
         "http.listen": "127.0.0.1:0",
         "pools.transcoder.executable": Products.transcoder,
         "pools.transcoder.shutdown_timeout": "2s",
+        "media.port_range": nextMediaPortRange(),
     ]
     for (k, v) in overrides { values[k] = v }
     let config = try await SwitchboardConfig.load(

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import WorkerPorts
 @_exported import Logging
@@ -95,3 +96,14 @@ public enum Tone {
         return candidates.max { power($0) < power($1) } ?? 0
     }
 }
+
+/// A media port range of its own for each live server in this test process
+/// (30000-39999, 250 ports each), so suites running in parallel never hand
+/// out the same ports. MediaPathTests use 21000-29999.
+public func nextMediaPortRange() -> String {
+    let k = mediaRangeCounter.add(1, ordering: .relaxed).newValue
+    let low = 30000 + (k % 40) * 250
+    return "\(low)-\(low + 249)"
+}
+
+private let mediaRangeCounter = Atomic<Int>(0)

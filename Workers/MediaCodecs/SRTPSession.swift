@@ -94,8 +94,13 @@ public final class SRTPSession {
     private static let initStatus: Int32 = Int32(srtp_init().rawValue)
 
     /// Creates a session from SDES key material (30 bytes: master key || master salt).
-    /// - Parameter replayWindow: packets of the replay window (64...32768).
-    public init(suite: SRTPSuite, key: some Collection<UInt8>, direction: Direction, replayWindow: Int = 1024) throws(SRTPError) {
+    /// - Parameters:
+    ///   - replayWindow: packets of the replay window (64...32768).
+    ///   - ssrcs: SSRCs given a stream of their own from the start (besides the any-SSRC
+    ///     template, which makes one on a new SSRC's first packet), each with the rollover
+    ///     counter (RFC 3711 section 3.3.1) of its first packet; see ``setRolloverCounter(_:for:)``.
+    public init(suite: SRTPSuite, key: some Collection<UInt8>, direction: Direction, replayWindow: Int = 1024,
+                ssrcs: [UInt32: UInt32] = [:]) throws(SRTPError) {
         guard Self.initStatus == 0 else { throw SRTPError(status: Self.initStatus, operation: "srtp_init") }
         let material = Array(key)
         guard material.count == SRTPSuite.keyLength else { throw .badKeyLength(material.count) }
@@ -110,10 +115,40 @@ public final class SRTPSession {
         guard status == srtp_err_status_ok, let created else {
             throw SRTPError(status: Int32(status.rawValue), operation: "srtp_create")
         }
+        for (ssrc, roc) in ssrcs.sorted(by: { $0.key < $1.key }) {
+            var added = material.withUnsafeBufferPointer { k in
+                sb_srtp_add_ssrc_stream(created, suite == .aesCM128HMACSHA1_32 ? 32 : 80, k.baseAddress, UInt(replayWindow), ssrc)
+            }
+            if added == srtp_err_status_ok && roc != 0 { added = srtp_set_stream_roc(created, ssrc, roc) }
+            guard added == srtp_err_status_ok else {
+                srtp_dealloc(created)
+                throw SRTPError(status: Int32(added.rawValue), operation: "srtp_add_stream for SSRC \(ssrc)")
+            }
+        }
         session = created
         self.suite = suite
         self.direction = direction
     }
 
     deinit { srtp_dealloc(session) }
+
+    /// Sets the rollover counter of `ssrc`'s stream (`srtp_set_stream_roc`): libsrtp takes the
+    /// next packet of that SSRC to have index `roc << 16 | seq` exactly (instead of estimating
+    /// it from the last index), and tracks the index from there once that packet is processed.
+    /// A counter of 0 cancels a pending one. Throws `bad_param` if the session has no stream
+    /// for `ssrc` (see `ssrcs` of the initialiser).
+    public func setRolloverCounter(_ roc: UInt32, for ssrc: UInt32) throws(SRTPError) {
+        let status = srtp_set_stream_roc(session, ssrc, roc)
+        guard status == srtp_err_status_ok else {
+            throw SRTPError(status: Int32(status.rawValue), operation: "srtp_set_stream_roc for SSRC \(ssrc)")
+        }
+    }
+
+    /// The rollover counter of the highest packet index processed for `ssrc`
+    /// (`srtp_get_stream_roc`), or `nil` if the session has no stream for it.
+    /// A counter set with ``setRolloverCounter(_:for:)`` shows only once a packet used it.
+    public func rolloverCounter(for ssrc: UInt32) -> UInt32? {
+        var roc: UInt32 = 0
+        return srtp_get_stream_roc(session, ssrc, &roc) == srtp_err_status_ok ? roc : nil
+    }
 }

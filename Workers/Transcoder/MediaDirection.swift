@@ -80,7 +80,7 @@ final class MediaDirection {
             buffers.placePayload(payload)
             send(header.marker, to.payloadType, sequence, timestamp, payloadLength: payload.count, buffers: buffers)
             if inOrder {
-                to.nextSequence = sequence &+ 1
+                to.advanceSequence(past: sequence)
                 to.nextTimestamp = timestamp &+ UInt32(truncatingIfNeeded: to.duration(of: payload))
                 anchorIn = header.timestamp
                 anchorOut = timestamp
@@ -131,7 +131,7 @@ final class MediaDirection {
         buffers.media.withUnsafeBytes { buffers.placePayload(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         let sequence = to.nextSequence
         send(marker, to.payloadType, sequence, timestamp, payloadLength: n, buffers: buffers)
-        to.nextSequence = sequence &+ 1
+        to.advanceSequence(past: sequence)
         let duration = to.format.isOpus ? to.duration(of: UnsafeRawBufferPointer(rebasing: buffers.output[RTPHeader.fixedLength..<(RTPHeader.fixedLength + n)]))
                                         : n
         to.nextTimestamp = timestamp &+ UInt32(truncatingIfNeeded: duration)
@@ -162,7 +162,7 @@ final class MediaDirection {
         }
         let sequence = isRelay ? header.sequenceNumber &+ sequenceOffset : to.nextSequence
         send(header.marker, pt, sequence, mapTimestamp(header.timestamp), payloadLength: n, buffers: buffers)
-        if arrival != .late { to.nextSequence = sequence &+ 1 }
+        if arrival != .late { to.advanceSequence(past: sequence) }
     }
 
     /// Writes the header before the payload already in `buffers.output`, protects and sends it to Y's peer.

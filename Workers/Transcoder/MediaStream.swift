@@ -94,7 +94,12 @@ final class MediaStream {
             return
         }
         var length = n
+        // SSRC and sequence number are in the clear header (SRTP encrypts the payload only).
+        let ssrc = UInt32(buffers.input[8]) << 24 | UInt32(buffers.input[9]) << 16 | UInt32(buffers.input[10]) << 8
+            | UInt32(buffers.input[11])
+        let sequence = UInt16(buffers.input[2]) << 8 | UInt16(buffers.input[3])
         if let srtp = leg.srtpIn {
+            leg.prepareUnprotect(ssrc: ssrc, sequence: sequence)
             do {
                 length = try srtp.unprotect(buffers.input, length: n)
             } catch {
@@ -102,6 +107,7 @@ final class MediaStream {
                 return
             }
         }
+        leg.received(ssrc: ssrc, sequence: sequence)
         guard let header = RTPHeader(parsing: UnsafeRawBufferPointer(rebasing: buffers.input[0..<length])) else {
             leg.stats.malformed &+= 1
             return

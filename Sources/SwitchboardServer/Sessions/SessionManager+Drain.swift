@@ -35,7 +35,7 @@ extension SessionManager {
         placed[target, default: []].insert(id)
         sessions[id]?.worker = target
         if let plan = record.plan {
-            let advanced = advance(plan, stats: record.stats, at: record.statsAt ?? record.openedAt ?? .now, now: .now)
+            let advanced = Self.advance(plan, stats: record.stats, at: record.statsAt ?? record.openedAt ?? .now, now: .now)
             sessions[id]?.stats = nil
             try await open(advanced, session: id)
         }

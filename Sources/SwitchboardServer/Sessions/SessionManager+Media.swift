@@ -69,7 +69,7 @@ extension SessionManager {
         let ids = placed[worker] ?? []
         for id in ids {
             guard let record = sessions[id], !record.state.isTerminal, let plan = record.plan else { continue }
-            let advanced = advance(plan, stats: record.stats, at: record.statsAt ?? record.openedAt ?? .now, now: .now)
+            let advanced = Self.advance(plan, stats: record.stats, at: record.statsAt ?? record.openedAt ?? .now, now: .now)
             do {
                 try await open(advanced, session: id)
                 events.publish("session.media_restored", ["session": id, "worker": worker, "pid": "\(port.pid)"])
@@ -87,17 +87,28 @@ extension SessionManager {
     /// sequence number is never sent twice — a receiver takes a skipped one
     /// for a lost packet, a repeated one for a duplicate; timestamp +=
     /// (elapsed + margin) x clock.
-    nonisolated func advance(_ plan: OpenStream, stats: StreamStats?, at: ContinuousClock.Instant, now: ContinuousClock.Instant) -> OpenStream {
+    static func advance(_ plan: OpenStream, stats: StreamStats?, at: ContinuousClock.Instant, now: ContinuousClock.Instant) -> OpenStream {
         let elapsed = max(.zero, now - at)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         func moved(_ leg: StreamLeg, _ reported: LegStats?) -> StreamLeg {
             var leg = leg
             let clock = leg.codec.hasPrefix("opus") ? 48000.0 : 8000.0
             let baseSeq = reported?.nextSeqOut ?? leg.seqOut
+            let baseROC = reported?.rocOut ?? leg.rocOut
             let baseTS = reported?.nextTimestampOut ?? leg.timestampOut
             let margin = 3
             let packets = Int(seconds * 1000 / Double(max(leg.ptime, 1))) + margin
-            leg.seqOut = baseSeq &+ UInt16(truncatingIfNeeded: packets)
+            // Advance the 48-bit SRTP packet index (ROC << 16 | seq), so a wrap
+            // during the outage carries into the rollover counter (RFC 3711 3.3.1).
+            let index = (UInt64(baseROC) << 16 | UInt64(baseSeq)) &+ UInt64(packets)
+            leg.seqOut = UInt16(truncatingIfNeeded: index)
+            leg.rocOut = UInt32(truncatingIfNeeded: index >> 16)
+            // The peer's SRTP state as last seen, so its packets keep authenticating.
+            if let reported, let ssrc = reported.remoteSSRC {
+                leg.remoteSSRC = ssrc
+                leg.rocIn = reported.rocIn
+                leg.remoteSeq = reported.rocIn == nil ? nil : reported.remoteSeq
+            }
             leg.timestampOut = baseTS &+ UInt32(truncatingIfNeeded: Int(seconds * clock) + margin * Int(clock) * leg.ptime / 1000)
             return leg
         }

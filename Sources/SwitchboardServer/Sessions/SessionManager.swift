@@ -52,8 +52,8 @@ public actor SessionManager {
         let options: BridgeOptions
         do { options = try BridgeOptions.transcode(codecs: codecs, profile: profile) } catch { throw .from(error) }
         guard let worker = await placement() else { throw .noCapacity("no ready worker with capacity") }
-        guard let portA = allocator.allocate() else { throw .noCapacity("media.port_range exhausted") }
-        guard let portB = allocator.allocate() else {
+        guard let portA = allocateFreePort() else { throw .noCapacity("media.port_range exhausted") }
+        guard let portB = allocateFreePort() else {
             allocator.release(portA)
             throw .noCapacity("media.port_range exhausted")
         }
@@ -159,6 +159,23 @@ public actor SessionManager {
             srtp: leg.srtp.map { StreamSRTP(suite: $0.suite.rawValue, localKey: Data($0.localKey).base64EncodedString(),
                                              remoteKey: Data($0.remoteKey).base64EncodedString()) },
             ssrcOut: out.ssrc, seqOut: out.seq, timestampOut: out.ts)
+    }
+
+    /// The next port pair (RTP, RTCP) of the range that no other process
+    /// holds right now: ports taken by a foreign process are skipped (and
+    /// go back to the end of the queue) instead of failing the answer later.
+    func allocateFreePort() -> Int? {
+        var skipped: [Int] = []
+        defer { for port in skipped { allocator.release(port) } }
+        for _ in 0..<64 {
+            guard let port = allocator.allocate() else { return nil }
+            if UDPPortProbe.isFree(address: config.mediaAddress, port: port)
+                && UDPPortProbe.isFree(address: config.mediaAddress, port: port + 1) {
+                return port
+            }
+            skipped.append(port)
+        }
+        return nil
     }
 
     static func freshKey() -> [UInt8] {
