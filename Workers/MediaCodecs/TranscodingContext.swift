@@ -1,6 +1,35 @@
+/// Scratch memory for transcoding: two PCM buffers and a packet buffer,
+/// reused by every frame of every context that shares it, so the hot path
+/// does not allocate. A context uses it only during one `run`, so any number
+/// of contexts driven from one thread may share one (a worker keeps one for
+/// all its streams: ~50 KB per worker instead of per stream direction).
+/// Not thread-safe.
+public final class TranscodingScratch {
+    /// Samples in each PCM scratch buffer: 120 ms at 48 kHz stereo.
+    public static let pcmSamples = 48_000 * 120 / 1000 * 2
+
+    let pcmA: UnsafeMutableBufferPointer<Int16>
+    let pcmB: UnsafeMutableBufferPointer<Int16>
+    let packet: UnsafeMutableBufferPointer<UInt8>
+
+    /// Allocates the buffers (2 x 23,040 + 4,000 bytes).
+    public init() {
+        pcmA = .allocate(capacity: Self.pcmSamples)
+        pcmB = .allocate(capacity: Self.pcmSamples)
+        packet = .allocate(capacity: OpusEncoder.maximumPacketLength)
+    }
+
+    deinit {
+        pcmA.deallocate()
+        pcmB.deallocate()
+        packet.deallocate()
+    }
+}
+
 /// The codec state of one transcoding context (one stream direction, one
-/// format pair): the Opus decoder/encoder, resampler history and scratch
-/// buffers reused by every frame, so the hot path does not allocate.
+/// format pair): the Opus decoder/encoder and resampler history. The scratch
+/// buffers are borrowed from a ``TranscodingScratch`` shared by the engine
+/// (and possibly by other engines on the same thread).
 ///
 /// The pipeline: decode the source to PCM, down-mix if the target is mono,
 /// change the rate if needed, up-mix if the target is stereo, encode. Opus
@@ -8,7 +37,7 @@
 /// from 8 kHz input, so only L16/48000 <-> 8 kHz needs the ``Resampler``.
 final class TranscodingContext {
     /// Samples in each PCM scratch buffer: 120 ms at 48 kHz stereo.
-    static let scratchSamples = 48_000 * 120 / 1000 * 2
+    static let scratchSamples = TranscodingScratch.pcmSamples
     /// PCM source frame durations accepted, in milliseconds.
     static let pcmDurations = [10, 20, 30, 40, 60]
 
@@ -18,11 +47,11 @@ final class TranscodingContext {
     private let encoder: OpusEncoder?
     private var upsampler: Resampler?
     private var downsampler: Resampler?
-    private var scratchA: UnsafeMutableBufferPointer<Int16>
-    private var scratchB: UnsafeMutableBufferPointer<Int16>
-    private let packet: UnsafeMutableBufferPointer<UInt8>
+    private let scratch: TranscodingScratch
 
-    init(from: AudioFormat, to: AudioFormat, settings: TranscodingEngine.Settings) throws(MediaCodecError) {
+    init(from: AudioFormat, to: AudioFormat, settings: TranscodingEngine.Settings,
+         scratch: TranscodingScratch) throws(MediaCodecError) {
+        self.scratch = scratch
         self.from = from
         self.to = to
         if from.isOpus {
@@ -44,15 +73,6 @@ final class TranscodingContext {
         let encodeRate = encoder?.sampleRate ?? to.sampleRate
         if decodedRate == 8000 && encodeRate == 48000 { upsampler = Resampler(.upsample8to48) }
         if decodedRate == 48000 && encodeRate == 8000 { downsampler = Resampler(.downsample48to8) }
-        scratchA = .allocate(capacity: Self.scratchSamples)
-        scratchB = .allocate(capacity: Self.scratchSamples)
-        packet = .allocate(capacity: OpusEncoder.maximumPacketLength)
-    }
-
-    deinit {
-        scratchA.deallocate()
-        scratchB.deallocate()
-        packet.deallocate()
     }
 
     /// Converts one frame and appends the result to `output`; on error
@@ -60,8 +80,9 @@ final class TranscodingContext {
     /// *follows* a lost one, and the frame produced is the lost packet's,
     /// rebuilt from the redundancy `media` carries (or concealed if it has none).
     func run(_ media: UnsafeRawBufferPointer, fec: Bool = false, appendingTo output: inout [UInt8]) throws(MediaCodecError) {
-        var pcm = scratchA
-        var spare = scratchB
+        var pcm = scratch.pcmA
+        var spare = scratch.pcmB
+        let packet = scratch.packet
         var frames: Int         // samples per channel in `pcm`
         var rate: Int
         var channels: Int

@@ -44,10 +44,16 @@ public final class TranscodingEngine {
     /// Frames converted successfully since start.
     public private(set) var framesTranscoded: UInt64 = 0
     private var contexts: [UInt32: TranscodingContext] = [:]
+    /// Scratch buffers for every context of this engine, allocated on first use unless given.
+    private var sharedScratch: TranscodingScratch?
 
-    /// Creates an engine with no contexts.
-    public init(settings: Settings = Settings()) {
+    /// Creates an engine with no contexts (and no codec state: a context is
+    /// made on first use). `scratch` is the PCM/packet scratch to share with
+    /// other engines driven from the same thread; `nil` allocates one for
+    /// this engine when its first context is made.
+    public init(settings: Settings = Settings(), scratch: TranscodingScratch? = nil) {
         self.settings = settings
+        self.sharedScratch = scratch
     }
 
     /// Contexts open now.
@@ -95,7 +101,14 @@ public final class TranscodingEngine {
             throw .tooManyContexts(limit: settings.maximumContexts)
         }
         contexts[id] = nil
-        let state = try TranscodingContext(from: from, to: to, settings: settings)
+        let scratch: TranscodingScratch
+        if let sharedScratch {
+            scratch = sharedScratch
+        } else {
+            scratch = TranscodingScratch()
+            sharedScratch = scratch
+        }
+        let state = try TranscodingContext(from: from, to: to, settings: settings, scratch: scratch)
         contexts[id] = state
         return state
     }

@@ -21,8 +21,12 @@ final class MediaDirection {
 
     let from: MediaLeg
     let to: MediaLeg
-    /// Codec state, when the legs' codecs differ.
-    private let engine: TranscodingEngine?
+    /// Whether the legs' codecs differ (payloads are transcoded).
+    private let transcodes: Bool
+    private let settings: TranscodingEngine.Settings
+    private let scratch: TranscodingScratch
+    /// Codec state, made on the first media packet to transcode (never for a relay).
+    private var codec: TranscodingEngine?
     private var started = false
     private var inputSSRC: UInt32 = 0
     /// The timestamp map: input `anchorIn` is output `anchorOut`.
@@ -31,14 +35,26 @@ final class MediaDirection {
     /// Relay: output sequence = input sequence + offset.
     private var sequenceOffset: UInt16 = 0
 
-    init(from: MediaLeg, to: MediaLeg, settings: TranscodingEngine.Settings) {
+    /// `scratch` is the worker's PCM/packet scratch, shared by every direction (one thread).
+    init(from: MediaLeg, to: MediaLeg, settings: TranscodingEngine.Settings, scratch: TranscodingScratch) {
         self.from = from
         self.to = to
-        engine = from.format == to.format ? nil : TranscodingEngine(settings: settings)
+        self.settings = settings
+        self.scratch = scratch
+        transcodes = from.format != to.format
     }
 
     /// Whether payloads are relayed unchanged.
-    var isRelay: Bool { engine == nil }
+    var isRelay: Bool { !transcodes }
+
+    /// The codec engine of a transcoding direction, made on first use (its
+    /// context, with the Opus decoder or encoder, is made by its first frame).
+    private func engine() -> TranscodingEngine {
+        if let codec { return codec }
+        let made = TranscodingEngine(settings: settings, scratch: scratch)
+        codec = made
+        return made
+    }
 
     /// Input timestamp `t` in Y's clock.
     private func mapTimestamp(_ t: UInt32) -> UInt32 {
@@ -75,7 +91,7 @@ final class MediaDirection {
         let payload = UnsafeRawBufferPointer(rebasing: buffers.input[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
         let inOrder = arrival != .late
         let timestamp = mapTimestamp(header.timestamp)
-        guard let engine else {
+        guard transcodes else {
             let sequence = header.sequenceNumber &+ sequenceOffset
             buffers.placePayload(payload)
             send(header.marker, to.payloadType, sequence, timestamp, payloadLength: payload.count, buffers: buffers)
@@ -87,6 +103,7 @@ final class MediaDirection {
             }
             return
         }
+        let engine = engine()
         let inDuration = from.duration(of: payload)
         if missing > 0 && from.format.isOpus && missing <= Self.maximumConcealedFrames && !payload.isEmpty {
             conceal(missing, before: header.timestamp, frame: inDuration, next: payload, engine: engine, buffers: buffers)

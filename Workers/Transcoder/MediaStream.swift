@@ -34,13 +34,14 @@ final class MediaStream {
     var nextStatsAt: UInt64
 
     /// Opens both legs (binding their sockets); throws if either cannot be opened.
-    init(_ request: OpenStream, settings: TranscodingEngine.Settings, now: UInt64) throws(StreamOpenError) {
+    init(_ request: OpenStream, settings: TranscodingEngine.Settings, scratch: TranscodingScratch,
+         now: UInt64) throws(StreamOpenError) {
         guard request.statsIntervalMs >= 0 else { throw .badRequest("stats_interval_ms \(request.statsIntervalMs) < 0") }
         id = request.stream
         a = try MediaLeg(request.a)
         b = try MediaLeg(request.b)
-        aToB = MediaDirection(from: a, to: b, settings: settings)
-        bToA = MediaDirection(from: b, to: a, settings: settings)
+        aToB = MediaDirection(from: a, to: b, settings: settings, scratch: scratch)
+        bToA = MediaDirection(from: b, to: a, settings: settings, scratch: scratch)
         statsInterval = UInt64(request.statsIntervalMs) * 1_000_000
         nextStatsAt = statsInterval == 0 ? .max : now &+ statsInterval
     }

@@ -41,9 +41,11 @@ final class RequestHandler {
         self.ignoresShutdown = ignoresShutdown
         self.exitAfterRequests = exitAfterRequests
         // Each stream transcodes in two directions; leave room for tests and probes.
-        engine = TranscodingEngine(settings: .init(maximumContexts: max(64, maxStreams * 4)))
+        // One scratch for the whole worker: it is single-threaded.
+        let scratch = TranscodingScratch()
+        engine = TranscodingEngine(settings: .init(maximumContexts: max(64, maxStreams * 4)), scratch: scratch)
         // One context per transcoding direction: each direction has its own engine.
-        streams = StreamTable(maxStreams: maxStreams, settings: .init(maximumContexts: 1))
+        streams = StreamTable(maxStreams: maxStreams, settings: .init(maximumContexts: 1), scratch: scratch)
     }
 
     /// The hello message of this worker.

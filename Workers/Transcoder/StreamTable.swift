@@ -19,13 +19,16 @@ final class StreamTable {
     let maxStreams: Int
     let settings: TranscodingEngine.Settings
     let buffers = PacketBuffers()
+    /// PCM and packet scratch shared by every stream direction that transcodes (one thread).
+    let scratch: TranscodingScratch
     private var streams: [UInt32: MediaStream] = [:]
     /// Bumped whenever a stream opens or closes: the `pollfd` list must be rebuilt.
     private(set) var generation: UInt64 = 0
 
-    init(maxStreams: Int, settings: TranscodingEngine.Settings) {
+    init(maxStreams: Int, settings: TranscodingEngine.Settings, scratch: TranscodingScratch = TranscodingScratch()) {
         self.maxStreams = maxStreams
         self.settings = settings
+        self.scratch = scratch
     }
 
     var count: Int { streams.count }
@@ -34,7 +37,7 @@ final class StreamTable {
     func open(_ request: OpenStream) throws(StreamOpenError) -> MediaStream {
         guard streams[request.stream] == nil else { throw .duplicate(request.stream) }
         guard streams.count < maxStreams else { throw .full(maxStreams) }
-        let stream = try MediaStream(request, settings: settings, now: StandardStreams.monotonicNanoseconds())
+        let stream = try MediaStream(request, settings: settings, scratch: scratch, now: StandardStreams.monotonicNanoseconds())
         streams[request.stream] = stream
         generation &+= 1
         return stream

@@ -22,14 +22,19 @@ struct CallsBench: AsyncParsableCommand {
             direction. Worker CPU: utime+stime of the pool's workers (/proc/PID/stat) over the \
             run; calls per core = calls / (worker CPU seconds per wall second). Memory per \
             session: VmRSS deltas (orchestrator: after the sessions are answered, before any \
-            bench tables; workers: at the end of the run, codec state allocated) divided by N.
+            bench tables; workers: at the end of the run, codec state allocated) divided by N. \
+            --mode relay: both peers PCMU over plain RTP, no transcode asked (the worker relays \
+            payloads untouched, no codec state): the plain-call figures.
             """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable, Sendable { case relay, transcode }
 
     @OptionGroup var options: BenchOptions
     @Option(help: "Workers in the pool.") var workers = 2
     @Option(help: "Concurrent bidirectional calls.") var calls = 50
     @Option(help: "Seconds of media.") var seconds = 10
     @Option(help: "Channels in A's Opus rtpmap (2 as RFC 7587 requires; 1 to compare).") var opusChannels = 2
+    @Option(help: "transcode: A Opus/SRTP <-> B PCMU/RTP; relay: PCMU/RTP on both legs, no codec work.") var mode: Mode = .transcode
 
     func run() async throws {
         let (opusFrames, pcmuFrames) = try Self.tone()
@@ -40,19 +45,24 @@ struct CallsBench: AsyncParsableCommand {
             group.addTask { try await orchestrator.run() }
             defer { group.cancelAll() }
             let pids = try await BenchSupport.waitForWorkers(orchestrator, count: workers)
-            let media = try CallsMedia(calls: calls, packets: packets, opusFrames: opusFrames, pcmuFrames: pcmuFrames)
+            let transcode = mode == .transcode
+            let media = try CallsMedia(calls: calls, packets: packets, opusFrames: opusFrames, pcmuFrames: pcmuFrames, transcode: transcode)
             let me = getpid()
             let orchestratorRSS0 = BenchSupport.rssKB(pid: me), workersRSS0 = BenchSupport.rssKB(pids: pids)
             var ids: [String] = []
             for i in media.calls.indices {
                 var rng = SystemRandomNumberGenerator()
                 let key = (0..<30).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                let offer = BenchSupport.sdp(port: Int(media.aPort), opus: true, srtp: true, key: key, opusChannels: opusChannels)
-                let created = try await orchestrator.sessions.create(offer: offer, codecs: ["PCMU"], profile: "RTP/AVP", labels: [:])
+                let offer = transcode ? BenchSupport.sdp(port: Int(media.aPort), opus: true, srtp: true, key: key, opusChannels: opusChannels)
+                                      : BenchSupport.sdp(port: Int(media.aPort), opus: false, srtp: false)
+                let created = transcode
+                    ? try await orchestrator.sessions.create(offer: offer, codecs: ["PCMU"], profile: "RTP/AVP", labels: [:])
+                    : try await orchestrator.sessions.create(offer: offer, codecs: nil, profile: nil, labels: [:])
                 guard let toB = created.sdp.flatMap(BenchSupport.mediaPort) else { throw CLIError("no port in the offer for B") }
                 let answer = BenchSupport.sdp(port: Int(media.bPort), opus: false, srtp: false)
                 let answered = try await orchestrator.sessions.answer(created.id, sdp: answer)
-                guard let sdpA = answered.sdp, let toA = BenchSupport.mediaPort(sdpA), let workerKey = BenchSupport.cryptoKey(sdpA) else {
+                guard let sdpA = answered.sdp, let toA = BenchSupport.mediaPort(sdpA),
+                      let workerKey = transcode ? BenchSupport.cryptoKey(sdpA) : [] else {
                     throw CLIError("no port or key in the answer for A: \(answered.sdp ?? "")")
                 }
                 media.calls[i].toA = toA
@@ -105,7 +115,7 @@ struct CallsBench: AsyncParsableCommand {
             r.sent == 0 ? 0 : Double(r.delivered) / Double(r.sent) * 100
         }
         let figures: [String: Any] = [
-            "calls": calls, "seconds": seconds, "workers": workers, "opus_rtpmap_channels": opusChannels,
+            "calls": calls, "seconds": seconds, "workers": workers, "opus_rtpmap_channels": opusChannels, "mode": mode.rawValue,
             "a_to_b": ["sent": ab.sent, "delivered": ab.delivered, "extra": ab.extra, "delivered_pct": pct(ab),
                        "p50_ms": pAB.median / 1e6, "p99_ms": pAB.p(0.99) / 1e6],
             "b_to_a": ["sent": ba.sent, "delivered": ba.delivered, "extra": ba.extra, "delivered_pct": pct(ba),
@@ -123,12 +133,14 @@ struct CallsBench: AsyncParsableCommand {
             print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
         }
-        print("switchboard bench calls — \(machineLine()); \(calls) calls x \(seconds) s, \(workers) workers; "
-              + "A: Opus (rtpmap opus/48000/\(opusChannels)) over SRTP <-> B: PCMU over RTP, 50 packets/s each way")
+        let transcode = mode == .transcode
+        print("switchboard bench calls — \(machineLine()); \(calls) calls x \(seconds) s, \(workers) workers; mode \(mode.rawValue); "
+              + (transcode ? "A: Opus (rtpmap opus/48000/\(opusChannels)) over SRTP <-> B: PCMU over RTP"
+                           : "A: PCMU over RTP <-> B: PCMU over RTP (relayed)") + ", 50 packets/s each way")
         print(renderTable(["DIRECTION", "SENT", "DELIVERED", "EXTRA", "LATENCY p50 / p99"], [
-            ["A->B Opus/SRTP -> PCMU", "\(ab.sent)", String(format: "%d (%.2f%%)", ab.delivered, pct(ab)), "\(ab.extra)",
+            [transcode ? "A->B Opus/SRTP -> PCMU" : "A->B PCMU -> PCMU", "\(ab.sent)", String(format: "%d (%.2f%%)", ab.delivered, pct(ab)), "\(ab.extra)",
              String(format: "%.2f / %.2f ms", pAB.median / 1e6, pAB.p(0.99) / 1e6)],
-            ["B->A PCMU -> Opus/SRTP", "\(ba.sent)", String(format: "%d (%.2f%%)", ba.delivered, pct(ba)), "\(ba.extra)",
+            [transcode ? "B->A PCMU -> Opus/SRTP" : "B->A PCMU -> PCMU", "\(ba.sent)", String(format: "%d (%.2f%%)", ba.delivered, pct(ba)), "\(ba.extra)",
              String(format: "%.2f / %.2f ms", pBA.median / 1e6, pBA.p(0.99) / 1e6)],
         ]))
         print(String(format: "worker CPU      : %.2f s over %.2f s wall = %.3f cores; %.0f us per call-second (%.1f%% of a core per call); %.1f us per packet",

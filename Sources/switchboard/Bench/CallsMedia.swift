@@ -36,12 +36,15 @@ final class CallsMedia: @unchecked Sendable {
     let opusFrames: [[UInt8]]
     let pcmuFrames: [[UInt8]]
     let stop = Atomic<Bool>(false)
+    /// Transcode mode (A: Opus over SRTP); otherwise relay mode (A: PCMU over plain RTP, like B).
+    let transcode: Bool
 
     struct SenderStats: Sendable { var cpu = 0.0; var wall = 0.0; var sendFailures = 0; var maxLateMS = 0.0 }
     struct ReceiverStats: Sendable { var cpu = 0.0; var srtpFailures = 0; var datagrams = 0 }
 
-    init(calls count: Int, packets: Int, opusFrames: [[UInt8]], pcmuFrames: [[UInt8]]) throws {
+    init(calls count: Int, packets: Int, opusFrames: [[UInt8]], pcmuFrames: [[UInt8]], transcode: Bool = true) throws {
         self.packets = packets
+        self.transcode = transcode
         self.opusFrames = opusFrames
         self.pcmuFrames = pcmuFrames
         calls = [Call](repeating: Call(), count: count)
@@ -104,7 +107,7 @@ final class CallsMedia: @unchecked Sendable {
         var stats = SenderStats()
         let cpu0 = BenchSupport.threadCPUSeconds()
         var srtp: [SRTPSession] = []
-        for c in calls {
+        for c in calls where transcode {
             guard let session = try? SRTPSession(suite: .aesCM128HMACSHA1_80, key: c.keyA, direction: .outbound) else {
                 stats.sendFailures = -1
                 return stats
@@ -128,7 +131,7 @@ final class CallsMedia: @unchecked Sendable {
             if late > stats.maxLateMS && late < 1e6 { stats.maxLateMS = late }
             let k = tick / 20
             for (i, dir) in wheel[tick % 20] {
-                let opus = dir == 0
+                let opus = dir == 0 && transcode
                 let frame = opus ? opusFrames[k % opusFrames.count] : pcmuFrames[k % pcmuFrames.count]
                 let ssrc = UInt32(0x1000_0000 + i * 2 + dir)
                 let timestamp = UInt32(truncatingIfNeeded: k * (opus ? 960 : 160))
@@ -145,8 +148,8 @@ final class CallsMedia: @unchecked Sendable {
                     }
                 }
                 let c = calls[i]
-                var sin = Self.address(UInt16(opus ? c.toA : c.toB))
-                let fd = opus ? a : b
+                var sin = Self.address(UInt16(dir == 0 ? c.toA : c.toB))
+                let fd = dir == 0 ? a : b
                 directions[i][dir].sent[k] = BenchSupport.nowNS()
                 let n = withUnsafePointer(to: &sin) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -169,7 +172,7 @@ final class CallsMedia: @unchecked Sendable {
         var stats = ReceiverStats()
         let cpu0 = BenchSupport.threadCPUSeconds()
         var srtp: [SRTPSession] = []
-        for c in calls {
+        for c in calls where transcode {
             guard let session = try? SRTPSession(suite: .aesCM128HMACSHA1_80, key: c.keyFromWorker, direction: .inbound) else {
                 stats.srtpFailures = -1
                 return stats
@@ -201,7 +204,7 @@ final class CallsMedia: @unchecked Sendable {
                     let key = Int(route[Int(UInt16(bigEndian: sin.sin_port))])
                     guard key >= 0 else { continue }
                     let i = key >> 1, dir = key & 1
-                    if dir == 1 {
+                    if dir == 1 && transcode {
                         do { _ = try srtp[i].unprotect(buffer, length: got) } catch {
                             stats.srtpFailures += 1
                             continue
@@ -220,7 +223,7 @@ final class CallsMedia: @unchecked Sendable {
     private func record(call i: Int, dir: Int, timestamp: UInt32, at now: UInt64) {
         let first = directions[i][dir].firstTimestamp ?? timestamp
         directions[i][dir].firstTimestamp = first
-        let frame = dir == 0 ? 160 : 960   // output clock: PCMU 8 kHz, Opus 48 kHz
+        let frame = dir == 0 || !transcode ? 160 : 960   // output clock: PCMU 8 kHz, Opus 48 kHz
         let k = Int(Int32(bitPattern: timestamp &- first)) / frame
         guard k >= 0, k < packets, directions[i][dir].received[k] == 0 else {
             directions[i][dir].extra += 1
