@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Corpus"]),
         .testTarget(name: "MediaPathTests",
                     dependencies: ["WorkerPorts", "PortProtocol", "SwitchboardTestKit"]),
-        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs"],
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "SwitchboardTestKit"],
                     exclude: ["make_g711_reference.py", "srtp_crosscheck.py"]),
         .target(
             name: "SwitchboardTestKit",

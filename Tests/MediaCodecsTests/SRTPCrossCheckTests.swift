@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTestKit
 import Testing
 @testable import MediaCodecs
 
@@ -6,7 +7,7 @@ import Testing
 /// (`pip install pylibsrtp`). Skipped, with the reason recorded, when
 /// python3 or pylibsrtp is missing.
 // Skipped only outside CI when pylibsrtp is missing; under CI (CI=true, where `make test` installs it) it always runs.
-@Suite(.enabled(if: PyLibSRTP.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
+@Suite(.enabled(if: PyLibSRTP.isRequired,
                 "python3 with pylibsrtp is not installed (pip install pylibsrtp)"))
 struct SRTPCrossCheckTests {
     @Test(arguments: SRTPSuite.allCases)
@@ -37,46 +38,8 @@ struct SRTPCrossCheckTests {
     }
 }
 
-/// Runs Tests/MediaCodecsTests/srtp_crosscheck.py.
-enum PyLibSRTP {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("srtp_crosscheck.py")
-
-    static let isAvailable: Bool = {
-        guard let (status, _) = try? launch(["-c", "import pylibsrtp"], input: Data()) else { return false }
-        return status == 0
-    }()
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
+extension PyLibSRTP {
     static func run(suite: SRTPSuite, key: [UInt8], mode: String, packets: [[UInt8]]) throws -> [[UInt8]?] {
-        let request: [String: Any] = [
-            "suite": suite.name, "key": Data(key).base64EncodedString(), "mode": mode,
-            "packets": packets.map { Data($0).base64EncodedString() },
-        ]
-        let (status, output) = try launch([script.path], input: try JSONSerialization.data(withJSONObject: request))
-        guard status == 0 else { throw Failure(description: "srtp_crosscheck.py exited with \(status)") }
-        guard let reply = try JSONSerialization.jsonObject(with: output) as? [String: Any],
-              let list = reply["packets"] as? [Any] else {
-            throw Failure(description: "srtp_crosscheck.py printed no packet list")
-        }
-        return list.map { item in (item as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } }
-    }
-
-    static func launch(_ arguments: [String], input: Data) throws -> (Int32, Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try run(suite: suite.name, key: key, mode: mode, packets: packets)
     }
 }

@@ -8,7 +8,7 @@ import WorkerPorts
 /// The test's own Opus codec is a second worker's `transcode` method; its
 /// SRTP is pylibsrtp (an independent implementation).
 @Suite("Media path: transcoding", .serialized, .timeLimit(.minutes(2)),
-       .enabled(if: PyLibSRTP.isAvailable, "python3 with pylibsrtp is not installed (pip install pylibsrtp)"))
+       .enabled(if: PyLibSRTP.isRequired, "python3 with pylibsrtp is not installed (pip install pylibsrtp)"))
 struct TranscodeTests {
     static let suite = "AES_CM_128_HMAC_SHA1_80"
     /// A's peer protects with this; the worker unprotects with it (A's remote_key).
