@@ -85,7 +85,7 @@ let package = Package(
                        providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSRTP", path: "Workers/CSRTP", pkgConfig: "libsrtp2",
                        providers: [.apt(["libsrtp2-dev"])]),
-        .target(name: "MediaCodecs", dependencies: ["COpus", "CSRTP"], path: "Workers/MediaCodecs",
+        .target(name: "MediaCodecs", dependencies: ["PortProtocol", "COpus", "CSRTP"], path: "Workers/MediaCodecs",
                 swiftSettings: strict),
         .executableTarget(
             name: "Transcoder",

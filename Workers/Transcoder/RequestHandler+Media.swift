@@ -16,7 +16,7 @@ extension RequestHandler {
         let mark = output.count
         PortMessage.appendFrame(type: .reply, id: id, op: op, payload: EmptyCollection<UInt8>(), to: &output)
         do {
-            try engine.transcode(context: request.context, from: AudioFormat(request.from), to: AudioFormat(request.to),
+            try engine.transcode(context: request.context, from: request.from, to: request.to,
                                  media: media, appendingTo: &output)
         } catch {
             output.removeSubrange(mark...)
@@ -50,21 +50,6 @@ extension RequestHandler {
             return SRTPTestReply(srtp: Data(srtp).base64EncodedString(), rtp: Data(packet).base64EncodedString())
         } catch {
             throw ErrorReply(code: "bad_request", message: "\(error)")
-        }
-    }
-}
-
-extension AudioFormat {
-    /// The codec engine's format for a port protocol format (same raw values and names).
-    init(_ format: MediaFormat) {
-        switch format {
-        case .pcmu: self = .pcmu
-        case .pcma: self = .pcma
-        case .opusMono: self = .opusMono
-        case .opusStereo: self = .opusStereo
-        case .l16Mono8k: self = .l16Mono8k
-        case .l16Mono48k: self = .l16Mono48k
-        case .l16Stereo48k: self = .l16Stereo48k
         }
     }
 }
