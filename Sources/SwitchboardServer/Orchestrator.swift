@@ -144,7 +144,7 @@ public struct WorkerRow: Codable, Sendable {
         }
         streams = Int(child.details["streams"] ?? "") ?? 0
         restarts = child.restarts
-        startedAt = child.startedAt.map { ISO8601DateFormatter().string(from: $0) }
+        startedAt = child.startedAt.map { iso8601($0) }
         mailboxDepth = Int(child.details["mailbox_depth"] ?? "") ?? 0
         kind = child.details["kind"]
     }

@@ -116,7 +116,7 @@ extension SwitchboardEvent {
     var serverSentEvent: String {
         var object = fields
         object["type"] = type
-        object["time"] = ISO8601DateFormatter().string(from: time)
+        object["time"] = iso8601(time)
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return "id: \(sequence)\nevent: \(type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
     }

@@ -102,7 +102,7 @@ extension SessionRecord {
         }
         return SessionView(
             id: id, state: state.rawValue, worker: worker, edge: "local",
-            createdAt: ISO8601DateFormatter().string(from: createdAt),
+            createdAt: iso8601(createdAt),
             endReason: machine.endReason?.rawValue ?? machine.failure, transcoding: answer?.isTranscoding ?? bridge.mayTranscode, labels: labels,
             legs: [leg("a", portA, answer?.legA, bridge.streamA.profile, stats?.a, plan?.a),
                    leg("b", portB, answer?.legB, bridge.offerForB.media.first?.proto ?? bridge.streamA.profile, stats?.b, plan?.b)],
