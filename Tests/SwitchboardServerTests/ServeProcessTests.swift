@@ -108,6 +108,8 @@ struct ServeProcessTests {
         // Each worker got the shutdown message and said so (its stderr, re-logged with its id).
         #expect(logs.contains("worker=transcoder.1 [WorkerPorts] shutdown requested"))
         #expect(logs.contains("worker=transcoder.2 [WorkerPorts] shutdown requested"))
+        #expect(logs.contains("worker=transcoder.spare [WorkerPorts] shutdown requested"), "the warm spare is stopped politely too")
+        #expect(!logs.contains("SIGKILL"), "nobody needed SIGKILL")
         // The pool supervisor is terminated after its workers, the root last.
         let order = ["child=transcoder.1 supervisor=pool.transcoder [Supervision] child terminated",
                      "child=pool.transcoder supervisor=switchboard [Supervision] child terminated",

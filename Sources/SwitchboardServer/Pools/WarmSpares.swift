@@ -75,7 +75,12 @@ final class WarmSpares: Sendable {
             defer { list = [] }
             return list
         }
-        for spare in leftovers { await spare.stop(.timeout(options.requestTimeout)) }
+        // This task is cancelled by now, and a cancelled wait would turn the polite
+        // stop into an immediate SIGKILL: stop them from a task of their own.
+        let timeout = options.requestTimeout
+        await Task {
+            for spare in leftovers { await spare.stop(.timeout(timeout)) }
+        }.value
     }
 }
 
