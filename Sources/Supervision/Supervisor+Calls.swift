@@ -34,14 +34,7 @@ extension Supervisor {
         nextDynamicNumber += 1
         var spec = template
         spec.id = "\(template.id).\(nextDynamicNumber)"
-        records.append(ChildRecord(spec: spec, isDynamic: true))
-        do {
-            try await startInstance(spec.id, isRestart: false)
-        } catch {
-            records.removeAll { $0.id == spec.id }
-            throw SupervisionError.startFailed(spec.id, error)
-        }
-        return spec.id
+        return try await addAndStart(spec, isDynamic: true)
     }
 
     private func startStaticChild(_ spec: ChildSpec) async throws -> String {
@@ -49,7 +42,12 @@ extension Supervisor {
             throw SupervisionError.notSupported("a simple_one_for_one supervisor starts children from its template")
         }
         guard index(of: spec.id) == nil else { throw SupervisionError.duplicateChild(spec.id) }
-        records.append(ChildRecord(spec: spec, isDynamic: false))
+        return try await addAndStart(spec, isDynamic: false)
+    }
+
+    /// Adds the child and starts it; a child that fails to start is removed again.
+    private func addAndStart(_ spec: ChildSpec, isDynamic: Bool) async throws -> String {
+        records.append(ChildRecord(spec: spec, isDynamic: isDynamic))
         do {
             try await startInstance(spec.id, isRestart: false)
         } catch {

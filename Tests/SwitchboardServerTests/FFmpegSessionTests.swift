@@ -201,33 +201,25 @@ struct FFmpegSessionTests {
             let sink = try UDPPeer(), b = try UDPPeer()
             let session = try await Self.bridge(server, offer: Self.opusSRTPOffer(port: sink.port, key: keyA),
                                                 answer: Self.pcmuAnswer(port: b.port))
-            let received = Mutex<[(at: UInt64, rtp: RTP)]>([])
-            let stop = Atomic<Bool>(false)
-            let receiver = Thread {
-                while !stop.load(ordering: .relaxed) {
-                    guard let (bytes, _) = b.receive(timeout: 0.1), let rtp = RTP(bytes) else { continue }
-                    received.withLock { $0.append((DispatchTime.now().uptimeNanoseconds, rtp)) }
-                }
-            }
-            receiver.start()
-            defer { stop.store(true, ordering: .relaxed) }
+            let received = RTPRecorder(b)
+            defer { received.stop() }
             let sender = try Child(ffmpeg, FFArgs.sendOpusSRTP(key: keyA, seconds: 5, to: session.portA), log: dir.file("sender.log"))
             defer { sender.kill() }
 
-            try await eventually("media at B") { received.withLock { $0.count } >= 50 }
+            try await eventually("media at B") { received.count >= 50 }
             let workerID = try #require(try await server.request("GET", "/v1/sessions/\(session.id)",
                                                                  token: LiveServer.clientToken).json["worker"] as? String)
             let pid = try #require(try await server.workerPIDs()[workerID], "pid of \(workerID)")
             let killedAt = DispatchTime.now().uptimeNanoseconds
             #expect(kill(pid, SIGKILL) == 0)
             try await eventually("media at B after the kill", timeout: .seconds(5)) {
-                received.withLock { $0.filter { $0.at > killedAt }.count } >= 50
+                received.count(after: killedAt) >= 50
             }
-            stop.store(true, ordering: .relaxed)
+            received.stop()
             #expect(sender.isRunning, "ffmpeg kept sending through the crash: \(sender.output)")
             sender.kill()
 
-            let packets = received.withLock { $0 }
+            let packets = received.packets
             let before = packets.filter { $0.at < killedAt }, after = packets.filter { $0.at > killedAt }
             let gap = Double((after.first?.at ?? killedAt) - (before.last?.at ?? killedAt)) / 1e6
             print("kill -9 under ffmpeg: media gap at B \(String(format: "%.1f", gap)) ms (last packet before the kill -> first after); "
@@ -241,7 +233,7 @@ struct FFmpegSessionTests {
                 #expect(first.timestamp &- last.timestamp >= 160 && first.timestamp &- last.timestamp < 80_000,
                         "timestamp advances: \(last.timestamp) -> \(first.timestamp)")
             }
-            let pcm = { (list: ArraySlice<(at: UInt64, rtp: RTP)>) in list.flatMap { $0.rtp.payload.map(muLawDecode) } }
+            let pcm = { (list: ArraySlice<RTPRecorder.Arrival>) in list.flatMap { $0.rtp.payload.map(muLawDecode) } }
             let candidates: [Double] = [300, 500, 800, 1000, 1200, 2000, 3000]
             #expect(Tone.dominant(pcm(before.dropFirst(10)[...]), sampleRate: 8000, candidates: candidates) == 1000)
             #expect(Tone.dominant(pcm(after.dropFirst(5)[...]), sampleRate: 8000, candidates: candidates) == 1000,

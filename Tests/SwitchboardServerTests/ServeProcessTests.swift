@@ -40,14 +40,7 @@ struct ServeProcessTests {
 
         /// Everything serve logged (stderr), read to EOF.
         func logs() -> String {
-            var out: [UInt8] = []
-            var b = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = b.withUnsafeMutableBytes { read(process.stderrFD, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                out += b[0..<n]
-            }
-            return String(decoding: out, as: UTF8.self)
+            String(decoding: readToEOF(process.stderrFD), as: UTF8.self)
         }
 
         func workerPIDs() async throws -> [Int32] {
@@ -149,13 +142,7 @@ extension ServeProcessTests {
         let process = try WorkerProcess(executable: Products.switchboard, arguments: arguments + ["--server", "http://127.0.0.1:\(port)"],
                                         environment: ["SWITCHBOARD_TOKEN": "dev-operator-token", "PATH": "/usr/bin:/bin"])
         close(process.stdinFD)
-        var out: [UInt8] = []
-        var b = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = b.withUnsafeMutableBytes { read(process.stdoutFD, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            out += b[0..<n]
-        }
+        let out = readToEOF(process.stdoutFD)
         let termination = await process.terminated()
         close(process.stdoutFD); close(process.stderrFD)
         guard case let .exited(code) = termination else { return (-1, "") }

@@ -93,16 +93,9 @@ struct SessionTests {
             let (id, portA, _) = try await Self.bridge(server, a: a, b: b)
             let pids = try await server.workerPIDs()
             let worker = try #require(pids["transcoder.1"])
-            let received = Mutex<[(at: UInt64, rtp: RTP)]>([])
+            let received = RTPRecorder(b)
             let sent = Mutex(0)
             let stop = Atomic<Bool>(false)
-            let receiver = Thread {
-                while !stop.load(ordering: .relaxed) {
-                    guard let (bytes, _) = b.receive(timeout: 0.1), let rtp = RTP(bytes) else { continue }
-                    received.withLock { $0.append((DispatchTime.now().uptimeNanoseconds, rtp)) }
-                }
-            }
-            receiver.start()
             let sender = Thread {  // 50 packets/s, as a real endpoint
                 for i in 0..<150 where !stop.load(ordering: .relaxed) {
                     a.send(RTP(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160), ssrc: 0xA,
@@ -112,16 +105,17 @@ struct SessionTests {
                 }
             }
             sender.start()
-            try await eventually("media flowing") { received.withLock { $0.count } >= 25 }
+            try await eventually("media flowing") { received.count >= 25 }
             let killedAt = DispatchTime.now().uptimeNanoseconds
             kill(worker, SIGKILL)
             try await eventually("media after the kill", timeout: .seconds(10)) {
-                received.withLock { list in list.contains { $0.at > killedAt + 100_000_000 } }
+                received.count(after: killedAt + 100_000_000) > 0
             }
             try await eventually("the sender to finish", timeout: .seconds(10)) { sent.withLock { $0 } == 150 }
             try await Task.sleep(for: .milliseconds(200))  // the last packets in flight
             stop.store(true, ordering: .relaxed)
-            let packets = received.withLock { $0 }
+            received.stop()
+            let packets = received.packets
             let before = packets.filter { $0.at < killedAt }, after = packets.filter { $0.at > killedAt }
             #expect(!before.isEmpty && !after.isEmpty)
             #expect(Set(packets.map(\.rtp.ssrc)).count == 1, "same SSRC before and after the crash")
@@ -133,8 +127,7 @@ struct SessionTests {
                 acc.append(next)
             }
             #expect(zip(unwrapped, unwrapped.dropFirst()).allSatisfy { $0 < $1 }, "sequence numbers must increase: \(seqs)")
-            let gaps = zip(packets, packets.dropFirst()).map { Double($1.at - $0.at) / 1e6 }
-            let gap = gaps.max() ?? 0
+            let gap = received.largestGapMilliseconds
             print("crash survival: media gap \(String(format: "%.1f", gap)) ms across kill -9; \(before.count) packets before, \(after.count) after")
             #expect(gap < 1000, "media resumed within a second (measured \(gap) ms)")
             let restored = server.orchestrator.events.recent.contains { $0.type == "session.media_restored" && $0.fields["session"] == id }
@@ -150,15 +143,8 @@ struct SessionTests {
             let a = try UDPPeer(), b = try UDPPeer()
             let (id, portA, _) = try await Self.bridge(server, a: a, b: b)
             let before = try #require(try await server.request("GET", "/v1/sessions/\(id)", token: LiveServer.clientToken).json["worker"] as? String)
-            let received = Mutex<[(at: UInt64, rtp: RTP)]>([])
+            let received = RTPRecorder(b)
             let stop = Atomic<Bool>(false)
-            let receiver = Thread {
-                while !stop.load(ordering: .relaxed) {
-                    guard let (bytes, _) = b.receive(timeout: 0.1), let rtp = RTP(bytes) else { continue }
-                    received.withLock { $0.append((DispatchTime.now().uptimeNanoseconds, rtp)) }
-                }
-            }
-            receiver.start()
             let sender = Thread {
                 for i in 0..<100 where !stop.load(ordering: .relaxed) {
                     a.send(RTP(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160), ssrc: 0xA,
@@ -167,20 +153,21 @@ struct SessionTests {
                 }
             }
             sender.start()
-            try await eventually("media flowing") { received.withLock { $0.count } >= 20 }
+            try await eventually("media flowing") { received.count >= 20 }
             let drainedAt = DispatchTime.now().uptimeNanoseconds
             let reply = try await server.op("POST", "/v1/workers/\(before)/drain")
             #expect(reply.status == 200, "\(reply.text)")
             #expect(reply.json["sessions_moved"] as? [String] == [id])
             try await eventually("media after the drain") {
-                received.withLock { list in list.contains { $0.at > drainedAt + 200_000_000 } }
+                received.count(after: drainedAt + 200_000_000) > 0
             }
             stop.store(true, ordering: .relaxed)
+            received.stop()
             let after = try #require(try await server.request("GET", "/v1/sessions/\(id)", token: LiveServer.clientToken).json["worker"] as? String)
             #expect(after != before, "the session moved to the other worker")
-            let packets = received.withLock { $0 }
+            let packets = received.packets
             #expect(Set(packets.map(\.rtp.ssrc)).count == 1)
-            let gap = zip(packets, packets.dropFirst()).map { Double($1.at - $0.at) / 1e6 }.max() ?? 0
+            let gap = received.largestGapMilliseconds
             print("drain: media gap \(String(format: "%.1f", gap)) ms while moving from \(before) to \(after)")
             #expect(gap < 1000)
             #expect(server.orchestrator.events.recent.contains { $0.type == "session.moved" && $0.fields["session"] == id })

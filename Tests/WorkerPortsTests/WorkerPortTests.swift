@@ -143,13 +143,7 @@ struct WorkerPortTests {
     func cleanChild() async throws {
         // ls lists its own fds (0, 1, 2 and 3, the directory it reads); grep shows ignored signals it inherited.
         let process = try WorkerProcess(executable: "/bin/sh", arguments: ["-c", "ls /proc/self/fd | tr '\\n' ' '; grep SigIgn /proc/self/status"])
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(process.stdoutFD, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
+        let out = readToEOF(process.stdoutFD)
         _ = await process.terminated()
         let text = String(decoding: out, as: UTF8.self)
         #expect(text.hasPrefix("0 1 2 3 SigIgn"), "open fds: \(text)")
