@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "WorkerPorts", targets: ["WorkerPorts"]),
         .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "SIP", targets: ["SIP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: the port protocol (pure codec, shared by orchestrator and workers)
@@ -45,6 +49,9 @@ let package = Package(
         // MARK: SDP offer/answer (pure)
         .target(name: "SDP", swiftSettings: strict),
 
+        // MARK: SIP: messages, transactions, dialogs (pure)
+        .target(name: "SIP", swiftSettings: strict),
+
         // MARK: sessions: the state machine, port allocation (pure)
         .target(name: "Sessions", swiftSettings: strict),
 
@@ -59,7 +66,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: [
-                "PortProtocol", "WorkerPorts", "Supervision", "SDP", "Sessions",
+                "PortProtocol", "WorkerPorts", "Supervision", "SDP", "SIP", "Sessions",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,6 +74,10 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -101,6 +112,7 @@ let package = Package(
         .testTarget(name: "PortProtocolTests", dependencies: ["PortProtocol"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions"]),
+        .testTarget(name: "SIPTests", dependencies: ["SIP"], exclude: ["Corpus"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Corpus"]),
         .testTarget(name: "MediaPathTests",
                     dependencies: ["WorkerPorts", "PortProtocol", "SwitchboardTestKit"]),
@@ -115,7 +127,7 @@ let package = Package(
                     dependencies: ["WorkerPorts", "PortProtocol", "Supervision", "SwitchboardTestKit"]),
         .testTarget(
             name: "SwitchboardServerTests",
-            dependencies: ["SwitchboardServer", "SwitchboardTestKit", "CProcessSpawn", "WorkerPorts"]
+            dependencies: ["SwitchboardServer", "SwitchboardTestKit", "CProcessSpawn", "WorkerPorts", "SIP"]
         ),
     ]
 )

@@ -20,6 +20,9 @@ public struct SessionMachine: Sendable, Hashable {
         case endRequested(EndReason)
         /// The media could not be placed or re-placed anywhere.
         case placementFailed(String)
+        /// The call was put on hold with no media either way (`inactive`), or
+        /// taken off it: no-media does not apply while held.
+        case held(Bool)
     }
 
     public enum Action: Sendable, Hashable {
@@ -35,6 +38,8 @@ public struct SessionMachine: Sendable, Hashable {
     public private(set) var state: SessionState
     public private(set) var endReason: EndReason?
     public private(set) var failure: String?
+    /// On hold (`inactive`): the no-media timer is off.
+    public private(set) var isHeld = false
     public let timeouts: SessionTimeouts
 
     /// A new session in `offered`, and the actions that start its timers.
@@ -59,9 +64,13 @@ public struct SessionMachine: Sendable, Hashable {
             return move(to: .answered) + [.cancelTimer(.answer), .startTimer(.noMedia, timeouts.noMedia)]
 
         case (.answered, .mediaSeen):
-            return move(to: .active) + [.startTimer(.noMedia, timeouts.noMedia)]
+            return move(to: .active) + (isHeld ? [] : [.startTimer(.noMedia, timeouts.noMedia)])
         case (.active, .mediaSeen):
-            return [.startTimer(.noMedia, timeouts.noMedia)]
+            return isHeld ? [] : [.startTimer(.noMedia, timeouts.noMedia)]
+        case let (.answered, .held(held)), let (.active, .held(held)):
+            guard held != isHeld else { return [] }
+            isHeld = held
+            return held ? [.cancelTimer(.noMedia)] : [.startTimer(.noMedia, timeouts.noMedia)]
 
         case (.offered, .timerFired(.answer)):
             return end(.answerTimeout)

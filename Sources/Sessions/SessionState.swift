@@ -22,6 +22,9 @@ public enum EndReason: String, Sendable, Hashable, Codable {
     case noMedia = "no_media"
     case maxDuration = "max_duration"
     case byeFromA = "bye_a", byeFromB = "bye_b"
+    case cancelled                  // SIP: A sent CANCEL before the answer
+    case rejected                   // SIP: B answered with a failure (4xx-6xx)
+    case noAnswer = "no_answer"     // SIP: no final answer from B within sip.invite_timeout
     case shutdown
     case placementFailed = "placement_failed"
 }

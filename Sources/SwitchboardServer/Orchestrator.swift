@@ -17,6 +17,8 @@ public final class Orchestrator: Service, Sendable {
     public let root: Supervisor
     /// Sessions, placed on the first pool's workers.
     public let sessions: SessionManager
+    /// The SIP B2BUA (nil with `sip.enabled: false`); a Service of its own, run by the application.
+    public let sip: SIPService?
     let mailbox = MediaMailbox()
     let logger: Logger
 
@@ -32,6 +34,8 @@ public final class Orchestrator: Service, Sendable {
             WorkerPool(config: $0, maxFrameLength: config.maxFrameLength, logger: logger, hooks: hooks, mailbox: mailbox)
         }
         sessions = SessionManager(config: config, pool: pools[0], events: events, mailbox: mailbox, logger: logger)
+        sip = config.sip.enabled
+            ? SIPService(settings: config.sip, sessions: sessions, metrics: metrics, logger: logger) : nil
         root = Supervisor(
             id: "switchboard",
             flags: SupervisorFlags(strategy: .oneForOne,

@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP application around an orchestrator: the API routes, the
-/// orchestrator as a Service (started before the server, stopped after it).
+/// orchestrator and the SIP front-end as Services (started before the server, stopped after it).
 public enum SwitchboardApp {
     public static func router(orchestrator: Orchestrator) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -16,10 +17,13 @@ public enum SwitchboardApp {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let listen = orchestrator.config.httpListen
+        // Started in order, stopped in reverse: SIP stops taking calls before the tree stops.
+        var services: [any Service] = [orchestrator]
+        if let sip = orchestrator.sip { services.append(sip) }
         return Application(
             router: router(orchestrator: orchestrator),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "switchboard"),
-            services: [orchestrator],
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? listen.port) },
             logger: logger)
     }

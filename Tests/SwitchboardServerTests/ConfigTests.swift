@@ -11,8 +11,8 @@ struct ConfigTests {
     func shippedDefaults() async throws {
         let c = try await SwitchboardConfig.load(path: Self.shipped, environment: [:])
         #expect(c.httpListen == .init(host: "127.0.0.1", port: 8080))
-        #expect(c.sipListen == .init(host: "127.0.0.1", port: 5060))
-        #expect(c.sipDefaultRoute == "")
+        #expect(c.sip.listen == .init(host: "127.0.0.1", port: 5060))
+        #expect(c.sip.defaultRoute == nil && c.sip.routes.isEmpty)
         #expect(c.mediaAddress == "127.0.0.1")
         #expect(c.mediaPortRange == 40000...44999)
         #expect(c.storagePath == "switchboard.db")
@@ -83,5 +83,69 @@ struct ConfigTests {
         try Data("http: [unclosed\n  listen: :".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         await #expect(throws: ConfigError.self) { _ = try await SwitchboardConfig.load(path: path, environment: [:]) }
+    }
+
+    static func withFile(_ yaml: String, _ body: (String) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sip-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await body(path)
+    }
+
+    static let tokens = """
+        auth: {operator_token: operator-token-1, client_token: client-token-1, edge_token: edge-token-1}
+
+        """
+
+    @Test("sip.routes is an ordered list of mappings; the first match wins, then the default route")
+    func sipRoutes() async throws {
+        try await Self.withFile(Self.tokens + """
+            sip:
+              listen: 127.0.0.1:5999
+              default_route: 127.0.0.1:6000
+              t1: 100ms
+              invite_timeout: 5s
+              routes:
+                - match: "^uas"
+                  target: 127.0.0.1:5070
+                  transcode: {codecs: [PCMU], profile: RTP/AVP}
+                - match: "^9[0-9]+$"
+                  target: "[::1]:5080"
+            """) { path in
+            let c = try await SwitchboardConfig.load(path: path, environment: [:])
+            #expect(c.sip.listen.port == 5999)
+            #expect(c.sip.timers.t1 == .milliseconds(100))
+            #expect(c.sip.inviteTimeout == .seconds(5))
+            #expect(c.sip.routes.count == 2)
+            #expect(c.sip.routes[0] == .init(match: "^uas", target: .init(host: "127.0.0.1", port: 5070), codecs: ["PCMU"], profile: "RTP/AVP"))
+            #expect(c.sip.route(user: "uas-1", host: "x")?.target.port == 5070)
+            #expect(c.sip.route(user: "9123", host: "x")?.target == .init(host: "::1", port: 5080))
+            #expect(c.sip.route(user: "alice", host: "x")?.target.port == 6000)
+            #expect(c.sip.route(user: "alice", host: "x")?.codecs == nil)
+        }
+    }
+
+    @Test("bad sip.routes entries are refused with the entry and key named", arguments: [
+        ("- {target: 127.0.0.1:5070}", "sip.routes[0].match"),
+        ("- {match: \"(\", target: 127.0.0.1:5070}", "sip.routes[0].match"),
+        ("- {match: x, target: nowhere}", "sip.routes[0].target"),
+        ("- {match: x, target: 127.0.0.1:1, transcode: {profile: UDP/TLS}}", "sip.routes[0].transcode.profile"),
+        ("- {match: x, target: 127.0.0.1:1, colour: red}", "sip.routes[0].colour"),
+    ])
+    func badRoutes(entry: String, key: String) async throws {
+        try await Self.withFile(Self.tokens + "sip:\n  routes:\n    " + entry + "\n") { path in
+            do {
+                _ = try await SwitchboardConfig.load(path: path, environment: [:])
+                Issue.record("\(entry) was accepted")
+            } catch let error as ConfigError {
+                #expect(error.key == key, "\(error)")
+            }
+        }
+    }
+
+    @Test("without a default route, an unmatched user has no route (404)")
+    func noDefaultRoute() async throws {
+        let c = try await SwitchboardConfig.load(path: Self.shipped, environment: [:])
+        #expect(c.sip.route(user: "anyone", host: "127.0.0.1") == nil)
     }
 }

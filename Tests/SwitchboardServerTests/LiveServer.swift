@@ -17,6 +17,7 @@ func withLiveServer(
         "pools.transcoder.executable": Products.transcoder,
         "pools.transcoder.shutdown_timeout": "2s",
         "media.port_range": nextMediaPortRange(),
+        "sip.listen": "127.0.0.1:0",
     ]
     for (k, v) in overrides { values[k] = v }
     let config = try await SwitchboardConfig.load(
@@ -29,7 +30,8 @@ func withLiveServer(
         group.addTask { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TimedOut(what: "the server to listen") }
-        let server = LiveServer(base: "http://127.0.0.1:\(port)", port: port, orchestrator: orchestrator)
+        let sipPort = await orchestrator.sip?.boundPort() ?? nil
+        let server = LiveServer(base: "http://127.0.0.1:\(port)", port: port, orchestrator: orchestrator, sipPort: sipPort)
         try await eventually("readiness") { try await server.request("GET", "/readyz").status == 200 }
         do {
             try await body(server)
@@ -45,6 +47,8 @@ struct LiveServer: Sendable {
     let base: String
     let port: Int
     let orchestrator: Orchestrator
+    /// The SIP UDP port (nil with `sip.enabled: false`).
+    let sipPort: Int?
 
     static let operatorToken = "dev-operator-token"
     static let clientToken = "dev-client-token"

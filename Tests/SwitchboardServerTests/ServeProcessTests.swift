@@ -31,7 +31,7 @@ struct ServeProcessTests {
             port = ServeProcessTests.freePort()
             process = try WorkerProcess(executable: Products.switchboard, arguments: [
                 "serve", "--config", Products.repositoryRoot.appendingPathComponent("Config/switchboard.yaml").path,
-                "--set", "http.listen=127.0.0.1:\(port)",
+                "--set", "http.listen=127.0.0.1:\(port)", "--set", "sip.listen=127.0.0.1:0",
                 "--set", "pools.transcoder.executable=\(Products.transcoder)",
             ] + extra)
             let fd = process.stdoutFD

@@ -2,7 +2,6 @@ import Configuration
 import Foundation
 import Sessions
 import Supervision
-import SystemPackage
 
 extension SwitchboardConfig {
     /// Loads and validates the configuration.
@@ -22,25 +21,23 @@ extension SwitchboardConfig {
         providers.append(InMemoryProvider(values: overrideValues))
         let prefixed = environment.filter { $0.key.hasPrefix("SWITCHBOARD_") }
         providers.append(EnvironmentVariablesProvider(environmentVariables: prefixed).prefixKeys(with: "switchboard"))
+        var lists: [String: [[String: YAMLFile.YAMLEntry]]] = [:]
         if let path {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ConfigError(key: "(file)", problem: "no configuration file at \(path)")
             }
-            do {
-                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
-            } catch {
-                throw ConfigError(key: "(file)", problem: "cannot parse \(path): \(error)")
-            }
+            let file = try YAMLFile(path: path)
+            providers.append(InMemoryProvider(name: path, values: file.values))
+            lists = file.lists
         }
         let reader = ConfigReader(providers: providers)
         let baseDirectory = baseDirectory ?? path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
-        return try SwitchboardConfig(reader: RawConfig(reader: reader), source: path ?? "(defaults)", baseDirectory: baseDirectory)
+        return try SwitchboardConfig(reader: RawConfig(reader: reader, lists: lists), source: path ?? "(defaults)", baseDirectory: baseDirectory)
     }
 
     init(reader c: RawConfig, source: String, baseDirectory: String) throws {
         httpListen = try c.endpoint("http.listen", default: "127.0.0.1:8080")
-        sipListen = try c.endpoint("sip.listen", default: "127.0.0.1:5060")
-        sipDefaultRoute = c.string("sip.default_route", default: "")
+        sip = try SIPSettings(c)
         mediaAddress = c.string("media.address", default: "127.0.0.1")
         mediaPortRange = try c.portRange("media.port_range", default: "40000-44999")
         auth = Auth(
@@ -110,6 +107,8 @@ extension SwitchboardConfig {
 /// names its key.
 struct RawConfig {
     let reader: ConfigReader
+    /// Lists of mappings from the file (`sip.routes`), which swift-configuration cannot hold.
+    var lists: [String: [[String: YAMLFile.YAMLEntry]]] = [:]
 
     func has(_ key: String) -> Bool { raw(key) != nil }
 
@@ -188,7 +187,10 @@ struct RawConfig {
     }
 
     func endpoint(_ key: String, default def: String) throws -> SwitchboardConfig.Endpoint {
-        let s = raw(key) ?? def
+        try Self.parseEndpoint(raw(key) ?? def, key: key)
+    }
+
+    static func parseEndpoint(_ s: String, key: String) throws -> SwitchboardConfig.Endpoint {
         guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else {
             throw ConfigError(key: key, problem: "expected host:port, got '\(s)'")
         }

@@ -45,8 +45,7 @@ public struct SwitchboardConfig: Sendable, Hashable {
     }
 
     public var httpListen: Endpoint
-    public var sipListen: Endpoint
-    public var sipDefaultRoute: String
+    public var sip: SIPSettings
     public var mediaAddress: String
     public var mediaPortRange: ClosedRange<Int>
     public var auth: Auth

@@ -84,3 +84,35 @@ extension ExitReason {
         }
     }
 }
+
+// MARK: SIP
+extension SwitchboardMetrics {
+    /// A SIP message in or out: requests by method, responses by status class.
+    public func sipMessage(direction: String, kind: String) {
+        registry.makeCounter(descriptor: .init(metricName: "switchboard_sip_messages_total", unitName: "", helpText: "SIP messages by direction (in/out) and method or status class."), labels: [("direction", direction), ("kind", kind)]).increment()
+    }
+
+    /// A datagram that was not SIP, or failed to parse.
+    public func sipMalformed(answered: Bool) {
+        registry.makeCounter(descriptor: .init(metricName: "switchboard_sip_malformed_total", unitName: "", helpText: "Malformed SIP datagrams, answered with 400 or dropped."), labels: [("outcome", answered ? "400" : "dropped")]).increment()
+    }
+
+    /// A datagram dropped because the SIP mailbox was full.
+    public func sipDropped() {
+        registry.makeCounter(descriptor: .init(metricName: "switchboard_sip_mailbox_dropped_total", unitName: "", helpText: "SIP datagrams dropped because the B2BUA mailbox was full.")).increment()
+    }
+
+    /// A call ended, by how.
+    public func sipCallEnded(outcome: String) {
+        registry.makeCounter(descriptor: .init(metricName: "switchboard_sip_calls_total", unitName: "", helpText: "SIP calls by outcome (answered, rejected, cancelled, ...)."), labels: [("outcome", outcome)]).increment()
+    }
+
+    /// Time from the INVITE to the 200 relayed to A.
+    public func sipSetup(_ d: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: .init(metricName: "switchboard_sip_setup", unitName: "seconds", helpText: "From A's INVITE to the 200 OK relayed to A."),
+            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                      .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)]
+        ).recordNanoseconds(d.nanoseconds)
+    }
+}

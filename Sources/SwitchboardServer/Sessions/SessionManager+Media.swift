@@ -131,6 +131,7 @@ extension SessionManager {
                 var fields = ["session": id, "from": from.rawValue, "to": to.rawValue]
                 if let reason = sessions[id]?.machine.endReason { fields["reason"] = reason.rawValue }
                 events.publish("session.\(to.rawValue)", fields)
+                if to.isTerminal { endObserver?(id, fields["reason"] ?? sessions[id]?.machine.failure ?? to.rawValue) }
                 logger.info("session \(to.rawValue)", metadata: ["session": "\(id)", "from": "\(from.rawValue)"])
             case .releaseMedia:
                 await release(id)

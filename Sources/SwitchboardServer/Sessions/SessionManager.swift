@@ -28,6 +28,8 @@ public actor SessionManager {
     var draining: Set<String> = []
     /// Sessions not ended or failed (kept as a count: never recomputed by walking the records).
     var liveCount = 0
+    /// Told of every session that ends or fails (the SIP front-end hangs up its calls).
+    var endObserver: (@Sendable (_ session: String, _ reason: String) -> Void)?
     /// Ended sessions in the order they ended, purged after a while.
     var endedOrder: [(id: String, at: ContinuousClock.Instant)] = []
 
@@ -117,9 +119,9 @@ public actor SessionManager {
         return updated.view(sdp: bridged.answerForA.text)
     }
 
-    public func end(_ id: String) async throws(SessionFailure) {
+    public func end(_ id: String, reason: EndReason = .deleted) async throws(SessionFailure) {
         guard var record = sessions[id] else { throw .notFound("no session \(id)") }
-        let actions = record.machine.handle(.endRequested(.deleted))
+        let actions = record.machine.handle(.endRequested(reason))
         sessions[id] = record
         await perform(actions, for: id)
     }
@@ -137,6 +139,11 @@ public actor SessionManager {
     /// live sessions only: a session leaves it when its media is released.
     public func streamCounts() -> [String: Int] {
         placed.mapValues(\.count)
+    }
+
+    /// Registers the one observer told of every session end (with the reason).
+    public func observeEnds(_ observer: @escaping @Sendable (_ session: String, _ reason: String) -> Void) {
+        endObserver = observer
     }
 
     // MARK: helpers

@@ -12,8 +12,11 @@ struct SessionRecord: Sendable {
     var machine: SessionMachine
     let createdAt: Date
     let labels: [String: String]
-    let bridge: BridgeOffer
+    var bridge: BridgeOffer
     var answer: BridgeAnswer?
+    /// A re-offer (SIP re-INVITE) waiting for its answer: the bridge built
+    /// from it, and whether A made it (else B did, and the bridge runs B -> A).
+    var reoffer: (bridge: BridgeOffer, fromA: Bool)?
     let portA: Int
     let portB: Int
     /// The worker the stream is placed on (kept across that worker's restarts).

@@ -6,15 +6,17 @@ import SwitchboardServer
 enum BenchSupport {
     /// An orchestrator with one pool of `workers` switchboard-transcoders, wide
     /// limits, tokens for the bench. `http.listen` is an ephemeral port.
-    static func orchestrator(workers: Int, workerPath: String) async throws -> Orchestrator {
-        let config = try await SwitchboardConfig.load(path: nil, environment: [:], overrides: [
+    static func orchestrator(workers: Int, workerPath: String, extra: [String: String] = [:]) async throws -> Orchestrator {
+        var values: [String: String] = [
             "auth.operator_token": "bench-operator", "auth.client_token": "bench-client", "auth.edge_token": "bench-edge",
             "http.listen": "127.0.0.1:0",
             "pools.transcoder.size": "\(workers)", "pools.transcoder.warm_spares": "0",
             "pools.transcoder.executable": workerPath, "pools.transcoder.max_streams": "10000",
             "pools.transcoder.shutdown_timeout": "2s",
-            "limits.max_sessions": "1000000", "media.port_range": "20000-59999",
-        ])
+            "limits.max_sessions": "1000000", "media.port_range": "20000-59999", "sip.listen": "127.0.0.1:0",
+        ]
+        values.merge(extra) { $1 }
+        let config = try await SwitchboardConfig.load(path: nil, environment: [:], overrides: values)
         return Orchestrator(config: config, logger: benchLogger())
     }
 
