@@ -93,11 +93,11 @@ struct FFmpegSessionTests {
 
             let bSDP = dir.file("b.sdp"), wav = dir.file("b.wav")
             try answerB.write(to: bSDP, atomically: true, encoding: .utf8)
-            let receiver = try Child(ffmpeg, FFArgs.receive(sdp: bSDP, seconds: 2.5, sampleRate: 8000, wav: wav),
+            let receiver = try ChildProcess(ffmpeg, FFArgs.receive(sdp: bSDP, seconds: 2.5, sampleRate: 8000, wav: wav),
                                      log: dir.file("receiver.log"))
             defer { receiver.kill() }
             try await receiver.listening(on: portB)
-            let sender = try Child(ffmpeg, FFArgs.sendOpusSRTP(key: keyA, seconds: 4, to: session.portA),
+            let sender = try ChildProcess(ffmpeg, FFArgs.sendOpusSRTP(key: keyA, seconds: 4, to: session.portA),
                                    log: dir.file("sender.log"))
             defer { sender.kill() }
 
@@ -139,7 +139,7 @@ struct FFmpegSessionTests {
             let aSDP = dir.file("a.sdp"), wav = dir.file("a.wav")
             // What ffmpeg's SDP demuxer needs to decrypt: Switchboard's key from the answer for A.
             try Self.opusSRTPOffer(port: ffmpegPort, key: session.keyTowardA).write(to: aSDP, atomically: true, encoding: .utf8)
-            let receiver = try Child(ffmpeg, FFArgs.receive(sdp: aSDP, seconds: 2.5, sampleRate: 48000, wav: wav),
+            let receiver = try ChildProcess(ffmpeg, FFArgs.receive(sdp: aSDP, seconds: 2.5, sampleRate: 48000, wav: wav),
                                      log: dir.file("receiver.log"))
             defer { receiver.kill() }
             try await receiver.listening(on: ffmpegPort)
@@ -155,7 +155,7 @@ struct FFmpegSessionTests {
             }
             relay.start()
             defer { stop.store(true, ordering: .relaxed) }
-            let sender = try Child(ffmpeg, FFArgs.sendPCMU(seconds: 4, to: session.portB), log: dir.file("sender.log"))
+            let sender = try ChildProcess(ffmpeg, FFArgs.sendPCMU(seconds: 4, to: session.portB), log: dir.file("sender.log"))
             defer { sender.kill() }
 
             #expect(await receiver.exit(within: .seconds(9)) == 0, "ffmpeg receiver: \(receiver.output)")
@@ -203,7 +203,7 @@ struct FFmpegSessionTests {
                                                 answer: Self.pcmuAnswer(port: b.port))
             let received = RTPRecorder(b)
             defer { received.stop() }
-            let sender = try Child(ffmpeg, FFArgs.sendOpusSRTP(key: keyA, seconds: 5, to: session.portA), log: dir.file("sender.log"))
+            let sender = try ChildProcess(ffmpeg, FFArgs.sendOpusSRTP(key: keyA, seconds: 5, to: session.portA), log: dir.file("sender.log"))
             defer { sender.kill() }
 
             try await eventually("media at B") { received.count >= 50 }
@@ -288,7 +288,7 @@ struct FFmpegSessionTests {
         let dir = try TempDir()
         let sink = try UDPPeer()
         let file = dir.file("out.sdp")
-        let run = try Child(ffmpeg, arguments(file.path, "srtp://127.0.0.1:\(sink.port)"), log: dir.file("log"))
+        let run = try ChildProcess(ffmpeg, arguments(file.path, "srtp://127.0.0.1:\(sink.port)"), log: dir.file("log"))
         defer { run.kill() }
         #expect(await run.exit(within: .seconds(10)) == 0, "\(run.output)")
         let live = try SessionDescription(parsing: try String(contentsOf: file, encoding: .utf8))
@@ -302,10 +302,6 @@ struct FFmpegSessionTests {
 }
 
 // MARK: - local helpers (candidates for the test kit)
-
-private enum Tool {
-    static let ffmpeg: String? = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
-}
 
 /// ffmpeg command lines (ffmpeg 5.1, as in ../shared/NOTES.md).
 private enum FFArgs {
@@ -347,116 +343,6 @@ private enum FFArgs {
                                       ["-srtp_out_suite", "AES_CM_128_HMAC_SHA1_32", "-srtp_out_params", key])
 }
 
-/// A child process bounded in time: output to a log file (for failure messages), exit awaited through
-/// the termination handler, SIGKILLed by `kill()` or on timeout.
-private final class Child: Sendable {
-    private let process: Process
-    private let log: URL
-    private let exits: AsyncStream<Int32>
-    private let status = Mutex<Int32?>(nil)
-
-    init(_ executable: String, _ arguments: [String], log: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
-        let (exits, continuation) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
-        try process.run()
-        try handle.close()
-        self.process = process
-        self.log = log
-        self.exits = exits
-    }
-
-    deinit { kill() }
-
-    var isRunning: Bool { process.isRunning }
-    var output: String { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").suffix(2000).description }
-
-    /// The exit status, or nil if it did not exit within `timeout` (then it is killed).
-    func exit(within timeout: Duration) async -> Int32? {
-        if let done = status.withLock({ $0 }) { return done }
-        let exits = self.exits
-        let result = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { for await code in exits { return code }; return nil }
-            group.addTask { try? await Task.sleep(for: timeout); return nil }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        if result == nil { kill() }
-        status.withLock { if $0 == nil { $0 = result } }
-        return result
-    }
-
-    /// Waits until the child has bound UDP `port` (or exited); on timeout, says what the child was doing.
-    func listening(on port: UInt16, timeout: Duration = .seconds(5)) async throws {
-        do {
-            try await eventually("\(process.executableURL?.lastPathComponent ?? "child") listening on UDP \(port)", timeout: timeout) {
-                isUDPPortBound(port) || !process.isRunning
-            }
-        } catch {
-            let pid = process.processIdentifier
-            let state = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?
-                .split(separator: "\n").filter { $0.hasPrefix("State") }.joined() ?? "gone"
-            let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? "?"
-            throw UDPPeer.Failure(description: "\(error); pid \(pid) \(state) wchan \(wchan); log: \(output)")
-        }
-    }
-
-    func kill() {
-        if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
-    }
-}
-
-/// A temporary directory, removed with the value.
-private final class TempDir: Sendable {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-ff-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-}
-
-/// A mono or stereo 16-bit PCM WAV file as ffmpeg writes it (channels interleaved, first channel kept).
-private struct WAV {
-    var sampleRate = 0, channels = 0
-    var samples: [Int16] = []
-
-    init(_ url: URL) throws {
-        let bytes = [UInt8](try Data(contentsOf: url))
-        func u32(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24 }
-        func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
-        guard bytes.count >= 12, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46], bytes[8..<12] == [0x57, 0x41, 0x56, 0x45] else {
-            throw UDPPeer.Failure(description: "\(url.lastPathComponent) is not a WAV file (\(bytes.count) bytes)")
-        }
-        var offset = 12
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self), size = u32(offset + 4)
-            let body = offset + 8
-            if id == "fmt " {
-                channels = u16(body + 2)
-                sampleRate = u32(body + 4)
-                guard u16(body) == 1, u16(body + 14) == 16 else { throw UDPPeer.Failure(description: "not 16-bit PCM") }
-            } else if id == "data" {
-                let end = min(bytes.count, body + size)
-                let all = Tone.samples(Array(bytes[body..<end]))
-                samples = stride(from: 0, to: all.count, by: max(channels, 1)).map { all[$0] }
-                return
-            }
-            offset = body + size + (size & 1)
-        }
-        throw UDPPeer.Failure(description: "\(url.lastPathComponent) has no data chunk")
-    }
-}
-
 private func rms(_ samples: [Int16]) -> Double {
     guard !samples.isEmpty else { return 0 }
     return (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(samples.count)).squareRoot()
@@ -491,15 +377,4 @@ private func freePortPair() throws -> UInt16 {
         if bindable(port), bindable(port + 1) { return port }
     }
     throw UDPPeer.Failure(description: "no free UDP port pair")
-}
-
-/// Whether some socket is bound to this UDP port (another process's state, from /proc/net/udp).
-private func isUDPPortBound(_ port: UInt16) -> Bool {
-    let hex = ":" + String(format: "%04X", Int(port))
-    return ["/proc/net/udp", "/proc/net/udp6"].contains { path in
-        let table = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return table.split(separator: "\n").dropFirst().contains { line in
-            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first?.hasSuffix(hex) ?? false
-        }
-    }
 }

@@ -234,6 +234,33 @@ struct SIPB2BUATests {
         }
     }
 
+    @Test("re-INVITE hold from B: A is re-offered sendonly on A's port with A's codec, B gets A's answer bridged back")
+    func holdFromB() async throws {
+        try await Self.withCall { server, a, b, sip in
+            let (invite, ok) = try Self.connect(a, b, sip: sip, callID: "call-9")
+            let portForB = SIPPeer.mediaPort(invite.body)
+            let portForA = SIPPeer.mediaPort(ok.body)
+            let reinvite = "INVITE sip:switchboard@127.0.0.1:\(sip) SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:\(b.port);branch=z9hG4bK-rb1\r\n"
+                + "From: \(invite.to?.description ?? "");tag=b-tag\r\nTo: \(invite.headers["From"] ?? "")\r\nCall-ID: \(invite.callID ?? "")\r\n"
+                + "CSeq: 5 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:bob@127.0.0.1:\(b.port)>\r\nContent-Type: application/sdp\r\n"
+            let body = SIPPeer.sdp(port: 30_002, direction: "sendonly", version: 2)
+            b.send(reinvite + "Content-Length: \(body.utf8.count)\r\n\r\n" + body, to: sip)
+            let toA = try a.request(.invite)
+            #expect(toA.callID == "call-9" && toA.to?.tag == "a-tag")
+            let offer = String(decoding: toA.body, as: UTF8.self)
+            #expect(offer.contains("a=sendonly") && offer.contains("PCMU"), "\(offer)")
+            #expect(SIPPeer.mediaPort(toA.body) == portForA)
+            a.send(a.answer(toA, status: 200, tag: "a-tag", sdp: SIPPeer.sdp(port: 30_000, direction: "recvonly", version: 2)), to: sip)
+            _ = try a.request(.ack)
+            let answer = try b.response(200)
+            let text = String(decoding: answer.body, as: UTF8.self)
+            #expect(text.contains("a=recvonly"), "\(text)")
+            #expect(SIPPeer.mediaPort(answer.body) == portForB)
+            let sessions = try await server.request("GET", "/v1/sessions", token: LiveServer.clientToken).json["sessions"] as? [[String: Any]]
+            #expect(sessions?.first?["state"] as? String != "ended")
+        }
+    }
+
     @Test("a session ended over HTTP hangs up both SIP legs with BYE")
     func endedElsewhere() async throws {
         try await Self.withCall { server, a, b, sip in

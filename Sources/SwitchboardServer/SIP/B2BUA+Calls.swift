@@ -287,6 +287,8 @@ extension B2BUA {
         headers.add("Max-Forwards", "70")
         let cancel = SIPRequest(method: .cancel, uri: invite.uri, headers: headers, body: [])
         startClient(cancel, to: call.b.address, purpose: .cancel(call: id), branch: call.bInviteBranch)
+        // B owes a final answer to its INVITE now; if none comes within 64*T1, give up on it (RFC 3261 9.1).
+        arm(.invite(id), after: settings.timers.transactionTimeout)
     }
 
     func receivedBYE(_ bye: SIPRequest, key: ServerKey) async {
@@ -331,7 +333,21 @@ extension B2BUA {
 
     /// No final answer from B within `sip.invite_timeout`: CANCEL B, 480 to A (RFC 3261 and SPEC §7).
     func inviteTimedOut(_ id: String) async {
-        guard let call = calls[id], call.phase == .calling else { return }
+        guard let call = calls[id] else { return }
+        if call.phase == .ending {
+            // B never answered our CANCEL'd INVITE: drop its transaction and the call.
+            let key = ClientKey(branch: call.bInviteBranch, method: "INVITE")
+            if clients[key] != nil {
+                await perform(client: key, response: nil) { machine in
+                    guard case var .invite(m) = machine else { return [] }
+                    defer { machine = .invite(m) }
+                    return m.abandon()
+                }
+            }
+            await finish(id, reason: nil, outcome: nil)
+            return
+        }
+        guard call.phase == .calling else { return }
         respondToA(id, status: 480)
         calls[id]?.aInvite = nil
         calls[id]?.phase = .ending
