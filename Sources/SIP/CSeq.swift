@@ -6,6 +6,7 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
     /// The method; in a response, the method of the request it answers.
     public var method: SIPMethod
 
+    /// `number method`.
     public init(number: UInt32, method: SIPMethod) {
         self.number = number
         self.method = method

@@ -20,10 +20,12 @@
 public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
     /// The display name, unquoted and unescaped (`Alice "A"`); nil when there is none.
     public var displayName: String?
+    /// The URI, with its own parameters (inside the angle brackets).
     public var uri: SIPURI
     /// The header parameters (`tag`, `expires`, `q`, ...), in order, values as written.
     public var parameters: [SIPParameter]
 
+    /// An address; ``description`` writes it in the bracketed form.
     public init(displayName: String? = nil, uri: SIPURI, parameters: [SIPParameter] = []) {
         self.displayName = displayName
         self.uri = uri
@@ -83,7 +85,8 @@ extension NameAddress {
             bracketed = true
         } else {
             let start = scanner.index
-            let tokens = scanner.scan { SIPScanner.isToken($0) || $0 == Octet.space || $0 == Octet.tab }
+            // display-name = *(token LWS); UTF-8 is tolerated too (`Jürgen <sip:...>`, seen in the wild).
+            let tokens = scanner.scan { SIPScanner.isToken($0) || $0 == Octet.space || $0 == Octet.tab || $0 >= 0x80 }
             if scanner.peek == Octet.lessThan {
                 let name = tokens.trimmingWhitespace
                 displayName = name.isEmpty ? nil : String(name)

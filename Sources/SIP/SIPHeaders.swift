@@ -13,6 +13,7 @@
 /// Allow, Supported, ...) across repeated lines, respecting quoted strings and
 /// `<...>`; for other headers it gives each field's value whole.
 public struct SIPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    /// A header field: its name as written and its value, unfolded and trimmed.
     public typealias Element = (name: String, value: String)
 
     private struct Field: Sendable, Equatable {
@@ -23,6 +24,7 @@ public struct SIPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     private var fields: [Field] = []
 
+    /// No header fields.
     public init() {}
 
     /// Header fields in order (names may repeat).
@@ -37,8 +39,10 @@ public struct SIPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     /// The number of header fields (lines, once unfolded).
     public var count: Int { fields.count }
+    /// Whether there are no header fields.
     public var isEmpty: Bool { fields.isEmpty }
 
+    /// The fields in order, as `(name, value)`.
     public func makeIterator() -> some IteratorProtocol<Element> {
         fields.lazy.map { (name: $0.name, value: $0.value) }.makeIterator()
     }

@@ -44,6 +44,7 @@ public enum SIPMessage: Sendable, Equatable {
 }
 
 extension SIPMessage: SIPMessageProtocol {
+    /// The header fields of the request or response.
     public var headers: SIPHeaders {
         get {
             switch self {
@@ -63,6 +64,7 @@ extension SIPMessage: SIPMessageProtocol {
         }
     }
 
+    /// The body of the request or response.
     public var body: [UInt8] {
         get {
             switch self {

@@ -4,9 +4,12 @@
 /// (`+sip.instance="<urn:uuid:...>"`), an escaped URI parameter keeps its `%HH`.
 /// A parameter without `=` (`;lr`) has a nil value; `;a=` has an empty one.
 public struct SIPParameter: Hashable, Sendable, CustomStringConvertible {
+    /// The name, as written (compared case-insensitively by the lookups).
     public var name: String
+    /// The value as written; nil for `;name` without `=`.
     public var value: String?
 
+    /// `;name=value`, or `;name` without a value.
     public init(name: String, value: String? = nil) {
         self.name = name
         self.value = value

@@ -4,7 +4,9 @@ public struct SIPResponse: Sendable, Equatable, SIPMessageProtocol {
     public var status: Int
     /// The reason phrase, as written (may be empty).
     public var reason: String
+    /// The header fields, in order.
     public var headers: SIPHeaders
+    /// The body (Content-Length bytes of it, as received).
     public var body: [UInt8]
 
     /// A response; without a reason, the usual phrase for `status` (``reasonPhrase(_:)``).

@@ -17,6 +17,7 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
     /// The method of the transaction (never ACK: ACK maps to INVITE).
     public let method: SIPMethod
 
+    /// A key; the sent-by is lowercased and ACK becomes INVITE.
     public init(branch: String, sentBy: String = "", method: SIPMethod) {
         self.branch = branch
         self.sentBy = sentBy.lowercased()

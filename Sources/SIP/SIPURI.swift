@@ -15,20 +15,25 @@
 ///
 /// The scheme and every part are kept as written, escapes included; ``description``
 /// renders them back, so a parsed URI renders to an equivalent text that parses to
-/// an equal value.
+/// an equal value. Equality is part by part as written, not the RFC 3261 19.1.4
+/// comparison (which ignores the case of the host, unescapes, ...).
 public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     /// `sip`, `sips`, `tel`, ... as written.
     public var scheme: String
+    /// The user part as written (escapes kept); for `tel:`, the number.
     public var user: String?
+    /// The password after `user:`, as written.
     public var password: String?
     /// A host name, an IPv4 address or a bracketed IPv6 reference (`[2001:db8::1]`).
     public var host: String
+    /// The port, when written.
     public var port: Int?
     /// `;name[=value]` URI parameters, in order.
     public var parameters: [SIPParameter]
     /// The raw `?...` part, without the question mark.
     public var headers: String?
 
+    /// A URI; for `sip:` only `host` is needed (`sip:example.com`).
     public init(
         scheme: String = "sip", user: String? = nil, password: String? = nil, host: String, port: Int? = nil,
         parameters: [SIPParameter] = [], headers: String? = nil
@@ -64,6 +69,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         port.map { "\(host):\($0)" } ?? host
     }
 
+    /// The URI as text: `sip:user:password@host:port;parameters?headers`.
     public var description: String {
         switch scheme.lowercased() {
         case "sip", "sips":

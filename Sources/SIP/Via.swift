@@ -87,6 +87,9 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The `rport` states of a Via (``Via/RPort``), also spelled at top level.
+public typealias RPort = Via.RPort
+
 extension Via {
     /// Parses one Via value (a single element: split comma-separated lists with
     /// ``SIPHeaders/values(_:)`` first).

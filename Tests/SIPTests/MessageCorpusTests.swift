@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 import Testing
 @testable import SIP
 
@@ -57,7 +61,7 @@ enum MessageFixtures {
         CSeq: 314159 INVITE
         Contact: <sip:alice@pc33.atlanta.example.com>
         Content-Type: application/sdp
-        Content-Length: 31
+        Content-Length: 36
 
         v=0
         o=- 1 1 IN IP4 192.0.2.1
