@@ -52,6 +52,9 @@ let package = Package(
         // MARK: SIP: messages, transactions, dialogs (pure)
         .target(name: "SIP", swiftSettings: strict),
 
+        // MARK: edges: failure detection, edge states, placement (pure)
+        .target(name: "Edges", swiftSettings: strict),
+
         // MARK: sessions: the state machine, port allocation (pure)
         .target(name: "Sessions", swiftSettings: strict),
 
@@ -66,7 +69,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: [
-                "PortProtocol", "WorkerPorts", "Supervision", "SDP", "SIP", "Sessions",
+                "PortProtocol", "WorkerPorts", "Supervision", "SDP", "SIP", "Sessions", "Edges",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -112,6 +115,7 @@ let package = Package(
         .testTarget(name: "PortProtocolTests", dependencies: ["PortProtocol"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions"]),
+        .testTarget(name: "EdgesTests", dependencies: ["Edges"]),
         .testTarget(name: "SIPTests", dependencies: ["SIP"], exclude: ["Corpus"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Corpus"]),
         .testTarget(name: "MediaPathTests",

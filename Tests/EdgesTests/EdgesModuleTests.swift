@@ -1,0 +1,6 @@
+import Testing
+@testable import Edges
+
+@Test func moduleLinks() {
+    _ = Edges.self
+}
