@@ -94,7 +94,7 @@ public final class ChildProcess: Sendable {
         let state = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?
             .split(separator: "\n").filter { $0.hasPrefix("State") }.joined() ?? "gone"
         let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? "?"
-        return "pid \(pid) \(state) wchan \(wchan)"
+        return "pid \(pid) \(state) wchan \(wchan), sockets: \(socketsOf(pid))"
     }
 
     /// Sends `signal` to the child if it still runs.
@@ -136,6 +136,34 @@ private func isPortListed(_ port: UInt16, in tables: [String]) -> Bool {
     }
 }
 
+/// The local addresses of a process's UDP and TCP sockets ("udp 127.0.0.1:5060"), from /proc: for failure messages.
+public func socketsOf(_ pid: Int32) -> String {
+    let fdDir = "/proc/\(pid)/fd"
+    let inodes = Set(((try? FileManager.default.contentsOfDirectory(atPath: fdDir)) ?? []).compactMap { fd -> Substring? in
+        guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdDir)/\(fd)"),
+              link.hasPrefix("socket:[") else { return nil }
+        return link.dropFirst("socket:[".count).dropLast()
+    })
+    var found: [String] = []
+    for table in ["udp", "tcp", "udp6", "tcp6"] {
+        let text = (try? String(contentsOfFile: "/proc/net/\(table)", encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 9, inodes.contains(fields[9]) else { continue }
+            let local = fields[1].split(separator: ":")
+            guard local.count == 2, let port = UInt16(local[1], radix: 16) else { continue }
+            var address = "?"
+            if local[0].count == 8, let raw = UInt32(local[0], radix: 16) {  // little-endian hex of an IPv4 address
+                address = (0..<4).map { String((raw >> (8 * $0)) & 0xFF) }.joined(separator: ".")
+            } else if local[0].count == 32 {
+                address = "[v6]"
+            }
+            found.append("\(table) \(address):\(port)")
+        }
+    }
+    return found.isEmpty ? "none (\(inodes.count) socket fds)" : found.joined(separator: ", ")
+}
+
 /// Whether a socket of this type can bind 127.0.0.1:`port` right now.
 public func isBindable(_ port: UInt16, type: Int32 = Int32(SOCK_DGRAM.rawValue)) -> Bool {
     let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -149,17 +177,20 @@ public func isBindable(_ port: UInt16, type: Int32 = Int32(SOCK_DGRAM.rawValue))
 
 /// Blocks of consecutive ports on 127.0.0.1 for real peers (sipp, baresip) in 16000-19999: below the
 /// ephemeral range, apart from the media ranges other suites use (MediaPathTests 21000-29999, live
-/// servers 30000-39999). Each block is handed out once per test process (a rotating counter) and
-/// checked free for UDP and TCP when it is handed out.
+/// servers 30000-39999). Blocks are handed out by a rotating counter that starts at a random place
+/// (two test processes on one machine do not walk the same sequence) and checked free for UDP and
+/// TCP when handed out.
 public enum PeerPorts {
     public static let range: ClosedRange<UInt16> = 16000...19999
-    private static let next = Atomic<Int>(0)
+    private static let next = Atomic<Int>(Int.random(in: 0..<2000) * 2)
 
-    /// The first port of `count` consecutive ports that were all free (UDP and TCP) just now.
+    /// The first port of `count` consecutive ports that were all free (UDP and TCP) just now. The first
+    /// port is even (RTP convention: RTP even, RTCP odd).
     public static func block(_ count: Int) throws -> UInt16 {
         let span = Int(range.upperBound - range.lowerBound) + 1
-        for _ in 0..<(span / max(count, 1)) {
-            let offset = next.add(count, ordering: .relaxed).oldValue % span
+        let step = max(count, 1) + (max(count, 1) & 1)
+        for _ in 0..<(span / step) {
+            let offset = next.add(step, ordering: .relaxed).oldValue % span
             guard offset + count <= span else { continue }
             let base = range.lowerBound + UInt16(offset)
             let ports = (0..<count).map { base + UInt16($0) }

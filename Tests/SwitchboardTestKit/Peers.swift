@@ -42,11 +42,14 @@ public enum Sipp {
         case builtin(String)
         /// A file under Tests/Peers/sipp (`-sf`), e.g. "uac_cancel.xml".
         case file(String)
+        /// A scenario file anywhere (e.g. a modified copy in a TempDir).
+        case path(URL)
 
         public var arguments: [String] {
             switch self {
             case .builtin(let name): ["-sn", name]
             case .file(let name): ["-sf", Sipp.scenarios.appendingPathComponent(name).path]
+            case .path(let url): ["-sf", url.path]
             }
         }
 
@@ -54,6 +57,7 @@ public enum Sipp {
             switch self {
             case .builtin(let name): "-sn \(name)"
             case .file(let name): name
+            case .path(let url): url.path
             }
         }
     }
@@ -155,6 +159,21 @@ public enum Sipp {
         return try Run(scenario.arguments + [target] + common(ports, calls: calls)
                            + ["-r", rateArgument(rate), "-timeout", "\(seconds)s", "-timeout_error"] + extraArgs,
                        ports: ports)
+    }
+
+    /// `uas(scenario:ports:...)` with the ports spelled out; the media port defaults to `port + 2`.
+    public static func uas(scenario: Scenario, port: UInt16, controlPort: UInt16, mediaPort: UInt16? = nil, calls: Int = 1,
+                           extraArgs: [String] = []) throws -> Run {
+        try uas(scenario: scenario, ports: Ports(port: port, controlPort: controlPort, mediaPort: mediaPort ?? port + 2),
+                calls: calls, extraArgs: extraArgs)
+    }
+
+    /// `uac(scenario:target:ports:...)` with the ports spelled out; the media port defaults to `port + 2`.
+    public static func uac(scenario: Scenario, target: String, port: UInt16, controlPort: UInt16, mediaPort: UInt16? = nil,
+                           calls: Int = 1, rate: Double = 10, timeout: Duration = .seconds(20),
+                           extraArgs: [String] = []) throws -> Run {
+        try uac(scenario: scenario, target: target, ports: Ports(port: port, controlPort: controlPort, mediaPort: mediaPort ?? port + 2),
+                calls: calls, rate: rate, timeout: timeout, extraArgs: extraArgs)
     }
 
     private static func rateArgument(_ rate: Double) -> String {
@@ -266,9 +285,20 @@ public final class Baresip: Sendable {
         guard child.isRunning else { throw UDPPeer.Failure(description: "baresip exited: \(child.output)") }
     }
 
-    /// Waits until the log contains `text` (e.g. "Call established", "SRTP is Enabled", "terminated").
-    public func waitForLog(_ text: String, timeout: Duration = .seconds(5)) async throws {
-        try await child.waitForOutput(text, timeout: timeout)
+    /// Waits until the log contains `text` (e.g. "Call established", "SRTP is Enabled", "terminated") `count`
+    /// times: the log is the whole run's, so a second call on the same instance waits for `count: 2`.
+    public func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(5)) async throws {
+        if count <= 1 { return try await child.waitForOutput(text, timeout: timeout) }
+        do {
+            try await eventually("\(count) times \"\(text)\" in the log of baresip \(configuration.user)", timeout: timeout) {
+                log.components(separatedBy: text).count - 1 >= count || !child.isRunning
+            }
+        } catch {
+            throw UDPPeer.Failure(description: "\(error); log: \(child.output)")
+        }
+        guard log.components(separatedBy: text).count - 1 >= count else {
+            throw UDPPeer.Failure(description: "baresip \(configuration.user) exited; log: \(child.output)")
+        }
     }
 
     /// Sends a menu command ("/dial sip:...", "/hangup", "/quit") to the cons module's UDP port.

@@ -49,14 +49,26 @@ public struct WAV: Sendable {
     /// Writes the samples as a 16-bit PCM WAV file, the same samples in each of `channels` channels.
     public func write(to url: URL, channels: Int = 1) throws {
         let channels = max(channels, 1)
-        let data = Tone.bytes(channels == 1 ? samples : samples.flatMap { Array(repeating: $0, count: channels) })
+        // Little-endian samples, channels interleaved (built in one buffer: seconds of 48 kHz audio in a debug build).
+        var data = [UInt8](repeating: 0, count: samples.count * channels * 2)
+        data.withUnsafeMutableBufferPointer { raw in
+            var i = 0
+            for sample in samples {
+                let u = UInt16(bitPattern: sample)
+                for _ in 0..<channels {
+                    raw[i] = UInt8(u & 0xFF)
+                    raw[i + 1] = UInt8(u >> 8)
+                    i += 2
+                }
+            }
+        }
         func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
-        var out: [UInt8] = Array("RIFF".utf8) + le32(36 + data.count) + Array("WAVE".utf8)
-        out += Array("fmt ".utf8) + le32(16) + le16(1) + le16(channels) + le32(sampleRate)
+        var header: [UInt8] = Array("RIFF".utf8) + le32(36 + data.count) + Array("WAVE".utf8)
+        header += Array("fmt ".utf8) + le32(16) + le16(1) + le16(channels) + le32(sampleRate)
             + le32(sampleRate * channels * 2) + le16(channels * 2) + le16(16)
-        out += Array("data".utf8) + le32(data.count) + data
-        try Data(out).write(to: url)
+        header += Array("data".utf8) + le32(data.count)
+        try Data(header + data).write(to: url)
     }
 
     public var duration: Double { sampleRate > 0 ? Double(samples.count) / Double(sampleRate) : 0 }
