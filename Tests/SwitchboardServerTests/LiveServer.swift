@@ -10,6 +10,7 @@ import SwitchboardTestKit
 /// with real transcoder workers, for the length of `body`.
 func withLiveServer(
     _ overrides: [String: String] = [:],
+    sipRoutes: String? = nil,
     _ body: @Sendable (LiveServer) async throws -> Void
 ) async throws {
     var values = [
@@ -20,9 +21,20 @@ func withLiveServer(
         "sip.listen": "127.0.0.1:0",
     ]
     for (k, v) in overrides { values[k] = v }
-    let config = try await SwitchboardConfig.load(
-        path: Products.repositoryRoot.appendingPathComponent("Config/switchboard.yaml").path,
-        environment: [:], overrides: values)
+    var path = Products.repositoryRoot.appendingPathComponent("Config/switchboard.yaml").path
+    var routesFile: TempDir?
+    if let sipRoutes {
+        // sip.routes is a list of mappings: file only. The shipped file with the routes under `sip:`.
+        let shipped = try String(contentsOfFile: path, encoding: .utf8)
+        let dir = try TempDir()
+        let file = dir.file("switchboard.yaml")
+        try shipped.replacingOccurrences(of: "\nsip:\n", with: "\nsip:\n  routes:\n" + sipRoutes + "\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        path = file.path
+        routesFile = dir
+    }
+    let config = try await SwitchboardConfig.load(path: path, environment: [:], overrides: values)
+    _ = routesFile
     let orchestrator = Orchestrator(config: config, logger: testLogger("server"))
     let (ports, sink) = AsyncStream<Int>.makeStream()
     let app = SwitchboardApp.application(orchestrator: orchestrator, logger: testLogger("http")) { sink.yield($0) }
