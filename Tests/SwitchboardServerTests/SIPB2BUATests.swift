@@ -261,6 +261,50 @@ struct SIPB2BUATests {
         }
     }
 
+    @Test("B never answers at all: 408 to A when our INVITE's Timer B fires (64*T1); a BYE for no call gets 481")
+    func timeoutAnd481() async throws {
+        try await Self.withCall { server, a, b, sip in
+            a.send(a.invite(user: "bob", sipPort: sip, callID: "call-10", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
+            _ = try b.request(.invite)  // and its retransmissions, unanswered
+            _ = try a.response(408, timeout: 8)
+            a.send(a.inDialog(.bye, user: "bob", sipPort: sip, callID: "no-such-call", cseq: 2, toTag: "x"), to: sip)
+            _ = try a.response(481)
+            let sessions = try await server.request("GET", "/v1/sessions", token: LiveServer.clientToken).json["sessions"] as? [[String: Any]]
+            #expect(sessions?.first?["end_reason"] as? String == "no_answer")
+        }
+    }
+
+    @Test("re-INVITE with a new media address: the stream is re-opened and B's media reaches A's new port, same SSRC")
+    func mediaChange() async throws {
+        try await Self.withCall { _, a, b, sip in
+            let mediaA1 = try UDPPeer(), mediaA2 = try UDPPeer(), mediaB = try UDPPeer()
+            let (invite, ok) = try Self.connect(a, b, sip: sip, callID: "call-11", sdp: SIPPeer.sdp(port: Int(mediaA1.port)))
+            let portForB = try #require(SIPPeer.mediaPort(invite.body))
+            _ = ok
+            func sendFromB(_ count: Int, from first: Int) {
+                for i in first..<(first + count) {
+                    mediaB.send(RTP(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160), ssrc: 0xB,
+                                    payload: [UInt8](repeating: 0xD5, count: 160)).bytes, to: portForB)
+                }
+            }
+            sendFromB(3, from: 0)
+            let before = try mediaA1.receiveRTP()
+            // A moves its media to another port.
+            a.send(a.invite(user: "bob", sipPort: sip, callID: "call-11", cseq: 2, sdp: SIPPeer.sdp(port: Int(mediaA2.port), version: 2),
+                            toTag: ok.to?.tag), to: sip)
+            let reinvite = try b.request(.invite)
+            #expect(SIPPeer.mediaPort(reinvite.body) == portForB, "B keeps talking to the same port of ours")
+            b.send(b.answer(reinvite, status: 200, sdp: SIPPeer.sdp(port: Int(mediaB.port), version: 2)), to: sip)
+            _ = try b.request(.ack)
+            _ = try a.response(200)
+            _ = mediaA1.drain(quiet: 0.1)
+            sendFromB(3, from: 10)
+            let after = try mediaA2.receiveRTP()
+            #expect(after.ssrc == before.ssrc, "the outgoing SSRC is kept across the re-open")
+            #expect(after.sequence &- before.sequence < 1000 && after.sequence != before.sequence)
+        }
+    }
+
     @Test("a session ended over HTTP hangs up both SIP legs with BYE")
     func endedElsewhere() async throws {
         try await Self.withCall { server, a, b, sip in
