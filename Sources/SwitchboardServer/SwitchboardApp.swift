@@ -8,7 +8,9 @@ import ServiceLifecycle
 public enum SwitchboardApp {
     public static func router(orchestrator: Orchestrator) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        APIRoutes(orchestrator: orchestrator, auth: BearerAuth(config: orchestrator.config.auth)).register(on: router)
+        let auth = BearerAuth(config: orchestrator.config.auth)
+        APIRoutes(orchestrator: orchestrator, auth: auth).register(on: router)
+        EdgeRoutes(orchestrator: orchestrator, auth: auth).register(on: router.group("v1"))
         return router
     }
 

@@ -38,6 +38,8 @@ extension SwitchboardConfig {
     init(reader c: RawConfig, source: String, baseDirectory: String) throws {
         httpListen = try c.endpoint("http.listen", default: "127.0.0.1:8080")
         sip = try SIPSettings(c)
+        edges = try EdgesSettings(c)
+        edge = try EdgeAgentSettings(c)
         mediaAddress = c.string("media.address", default: "127.0.0.1")
         mediaPortRange = try c.portRange("media.port_range", default: "40000-44999")
         auth = Auth(

@@ -46,6 +46,8 @@ public struct SwitchboardConfig: Sendable, Hashable {
 
     public var httpListen: Endpoint
     public var sip: SIPSettings
+    public var edges: EdgesSettings
+    public var edge: EdgeAgentSettings
     public var mediaAddress: String
     public var mediaPortRange: ClosedRange<Int>
     public var auth: Auth

@@ -116,3 +116,22 @@ extension SwitchboardMetrics {
         ).recordNanoseconds(d.nanoseconds)
     }
 }
+
+// MARK: edges
+extension SwitchboardMetrics {
+    /// `switchboard_edge_state{edge,state}`: 1 for the edge's current state, 0 for the others.
+    public func setEdgeState(edge: String, state: String) {
+        for candidate in ["alive", "suspect", "dead"] {
+            registry.makeGauge(descriptor: .init(metricName: "switchboard_edge_state", unitName: "", helpText: "Edge states: 1 for the current one."),
+                               labels: [("edge", edge), ("state", candidate)]).set(Double(candidate == state ? 1 : 0))
+        }
+    }
+
+    public func edgeTransition(to state: String) {
+        registry.makeCounter(descriptor: .init(metricName: "switchboard_edge_transitions_total", unitName: "", helpText: "Edge state changes by the state entered."), labels: [("to", state)]).increment()
+    }
+
+    public func edgeHeartbeat() {
+        registry.makeCounter(descriptor: .init(metricName: "switchboard_edge_heartbeats_total", unitName: "", helpText: "Edge heartbeats received.")).increment()
+    }
+}

@@ -1,0 +1,185 @@
+import Edges
+import Foundation
+import Logging
+
+/// The control plane's view of the edges: registrations, heartbeats, and
+/// the phi-accrual failure detector of each (module `Edges`). `run()`
+/// evaluates every edge 10 times per heartbeat interval; each state change
+/// (alive -> suspect -> dead and back) is an event, a metric and a log line.
+public actor EdgeRegistry {
+    struct Entry: Sendable {
+        var registration: EdgeRegistration
+        var health: EdgeHealth
+        var report: HeartbeatReport?
+        var reportedAt: Date?
+        var registeredAt: Date
+        var heartbeats: UInt64 = 0
+    }
+
+    /// Why an edge request was refused.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case notRegistered(String)
+        case invalid(String)
+        public var description: String {
+            switch self {
+            case let .notRegistered(s), let .invalid(s): s
+            }
+        }
+    }
+
+    let settings: EdgesSettings
+    let events: EventBus
+    let metrics: SwitchboardMetrics
+    let logger: Logger
+    var entries: [String: Entry] = [:]
+    /// Told when an edge is declared dead (its sessions must move) or comes back (reconcile).
+    var observer: (@Sendable (_ edge: String, _ action: EdgeAction) async -> Void)?
+
+    public init(settings: EdgesSettings, events: EventBus, metrics: SwitchboardMetrics, logger: Logger) {
+        self.settings = settings
+        self.events = events
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    var healthConfiguration: EdgeHealth.Configuration {
+        EdgeHealth.Configuration(heartbeatInterval: settings.heartbeatInterval, suspectThreshold: settings.phiSuspect,
+                                 deadThreshold: settings.phiDead, acceptableHeartbeatPause: settings.acceptablePause)
+    }
+
+    public func observe(_ observer: @escaping @Sendable (_ edge: String, _ action: EdgeAction) async -> Void) {
+        self.observer = observer
+    }
+
+    /// `PUT /v1/edges/{id}`: registers or updates an edge. A (re-)registration
+    /// starts its failure detector afresh, as if it had just reported. Returns
+    /// true when the edge was new.
+    @discardableResult
+    public func register(_ id: String, _ registration: EdgeRegistration) throws(Failure) -> Bool {
+        if let problem = registration.problems.first { throw .invalid(problem) }
+        let now = ContinuousClock.now
+        let created = entries[id] == nil
+        let previous = entries[id]?.health.state
+        entries[id] = Entry(registration: registration, health: EdgeHealth(configuration: healthConfiguration, registeredAt: now),
+                            report: entries[id]?.report, reportedAt: entries[id]?.reportedAt, registeredAt: Date())
+        events.publish(created ? "edge.registered" : "edge.updated",
+                       ["edge": id, "url": registration.url, "region": registration.region ?? "", "capacity": "\(registration.capacity)"])
+        logger.notice(created ? "edge registered" : "edge re-registered",
+                      metadata: ["edge": "\(id)", "url": "\(registration.url)", "region": "\(registration.region ?? "-")"])
+        metrics.setEdgeState(edge: id, state: EdgeState.alive.rawValue)
+        if let previous, previous != .alive {
+            events.publish("edge.alive", ["edge": id, "from": previous.rawValue, "phi": "0"])
+        }
+        return created
+    }
+
+    /// `POST /v1/edges/{id}/heartbeat`: one health report. An edge the
+    /// control plane does not know (it restarted) must register again.
+    public func heartbeat(_ id: String, _ report: HeartbeatReport) async throws(Failure) {
+        guard var entry = entries[id] else { throw .notRegistered("edge '\(id)' is not registered: PUT /v1/edges/\(id) first") }
+        if let problem = report.problems.first { throw .invalid(problem) }
+        let actions = entry.health.heartbeat(at: .now)
+        // Keep the newest figures: a delayed report (lower sequence) proves liveness but not load.
+        if report.sequence >= (entry.report?.sequence ?? 0) || report.sequence == 0 {
+            entry.report = report
+            entry.reportedAt = Date()
+        }
+        entry.heartbeats &+= 1
+        entries[id] = entry
+        metrics.edgeHeartbeat()
+        if !actions.isEmpty { await perform(actions, edge: id) }
+    }
+
+    /// Runs every edge's detector; the owner calls it often (see ``run()``).
+    public func evaluate() async {
+        let now = ContinuousClock.now
+        for id in entries.keys.sorted() {
+            guard var entry = entries[id] else { continue }
+            let actions = entry.health.evaluate(at: now)
+            entries[id] = entry
+            if !actions.isEmpty { await perform(actions, edge: id) }
+        }
+    }
+
+    func perform(_ actions: [EdgeAction], edge id: String) async {
+        for action in actions {
+            switch action {
+            case let .stateChanged(from, to, phi):
+                let fields = ["edge": id, "from": from.rawValue, "to": to.rawValue, "phi": String(format: "%.2f", phi)]
+                events.publish("edge.\(to.rawValue)", fields)
+                metrics.setEdgeState(edge: id, state: to.rawValue)
+                metrics.edgeTransition(to: to.rawValue)
+                switch to {
+                case .alive: logger.notice("edge alive again", metadata: ["edge": "\(id)", "from": "\(from.rawValue)"])
+                case .suspect: logger.warning("edge suspect", metadata: ["edge": "\(id)", "phi": "\(fields["phi"] ?? "")"])
+                case .dead: logger.error("edge dead", metadata: ["edge": "\(id)", "phi": "\(fields["phi"] ?? "")"])
+                }
+            case .moveSessions, .reconcileSessions:
+                await observer?(id, action)
+            }
+        }
+    }
+
+    /// Evaluates 10 times per heartbeat interval until cancelled.
+    public func run() async {
+        let tick = settings.heartbeatInterval / 10
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: tick) } catch { return }
+            await evaluate()
+        }
+    }
+
+    /// The edges as `GET /v1/edges` lists them, the embedded local edge first.
+    public func list(local: EdgeView?) -> [EdgeView] {
+        let now = ContinuousClock.now
+        let remote = entries.keys.sorted().compactMap { id -> EdgeView? in
+            guard let entry = entries[id] else { return nil }
+            let streams = entry.report?.streams ?? 0
+            return EdgeView(
+                id: id, state: entry.health.state.rawValue, phi: (entry.health.phi(at: now) * 100).rounded() / 100,
+                region: entry.registration.region, url: entry.registration.url, lastReport: entry.reportedAt.map(iso8601),
+                load: entry.registration.capacity > 0 ? Double(streams) / Double(entry.registration.capacity) : 0,
+                capacity: entry.registration.capacity, streams: streams, workersReady: entry.report?.workersReady ?? 0,
+                cpu: entry.report?.cpu, packetLoss: entry.report?.packetLoss, heartbeats: entry.heartbeats,
+                mediaAddress: entry.registration.mediaAddress)
+        }
+        return (local.map { [$0] } ?? []) + remote
+    }
+
+    /// Load figures of the alive and other edges, for placement.
+    public func loads() -> [EdgeLoad] {
+        entries.keys.sorted().compactMap { id in
+            guard let entry = entries[id] else { return nil }
+            return EdgeLoad(id: id, region: entry.registration.region, state: entry.health.state,
+                            capacity: entry.registration.capacity, streams: entry.report?.streams ?? 0,
+                            ready: entry.report?.workersReady ?? 0)
+        }
+    }
+
+    public func registration(of id: String) -> EdgeRegistration? { entries[id]?.registration }
+    public func state(of id: String) -> EdgeState? { entries[id]?.health.state }
+}
+
+/// An edge as `GET /v1/edges` shows it.
+public struct EdgeView: Codable, Sendable {
+    public var id: String
+    public var state: String
+    public var phi: Double
+    public var region: String?
+    public var url: String
+    public var lastReport: String?
+    /// Streams / capacity.
+    public var load: Double
+    public var capacity: Int
+    public var streams: Int
+    public var workersReady: Int
+    public var cpu: Double?
+    public var packetLoss: Double?
+    public var heartbeats: UInt64
+    public var mediaAddress: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, phi, region, url, lastReport = "last_report", load, capacity, streams, workersReady = "workers_ready"
+        case cpu, packetLoss = "packet_loss", heartbeats, mediaAddress = "media_address"
+    }
+}
