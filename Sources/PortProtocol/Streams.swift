@@ -19,16 +19,22 @@ public struct OpenStream: Codable, Sendable, Hashable {
     /// Period of the `stream_stats` event for this stream, in milliseconds
     /// (default 1000; 0 turns the event off for this stream).
     public var statsIntervalMs: Int
+    /// Mean period of the RTCP reports the worker sends each peer itself when
+    /// the stream transcodes (RFC 3550 section 6.2: randomised to 0.5-1.5 times
+    /// this, the first after half of it), in milliseconds; default 5000, 0
+    /// sends none. A relayed stream forwards the peers' own RTCP instead.
+    public var rtcpIntervalMs: Int
 
-    public init(stream: UInt32, a: StreamLeg, b: StreamLeg, statsIntervalMs: Int = 1000) {
+    public init(stream: UInt32, a: StreamLeg, b: StreamLeg, statsIntervalMs: Int = 1000, rtcpIntervalMs: Int = 5000) {
         self.stream = stream
         self.a = a
         self.b = b
         self.statsIntervalMs = statsIntervalMs
+        self.rtcpIntervalMs = rtcpIntervalMs
     }
 
     enum CodingKeys: String, CodingKey {
-        case stream, a, b, statsIntervalMs = "stats_interval_ms"
+        case stream, a, b, statsIntervalMs = "stats_interval_ms", rtcpIntervalMs = "rtcp_interval_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +43,7 @@ public struct OpenStream: Codable, Sendable, Hashable {
         a = try c.decode(StreamLeg.self, forKey: .a)
         b = try c.decode(StreamLeg.self, forKey: .b)
         statsIntervalMs = try c.decodeIfPresent(Int.self, forKey: .statsIntervalMs) ?? 1000
+        rtcpIntervalMs = try c.decodeIfPresent(Int.self, forKey: .rtcpIntervalMs) ?? 5000
     }
 }
 
@@ -51,13 +58,18 @@ public struct StreamLeg: Codable, Sendable, Hashable {
     /// packet (symmetric RTP). A given remote is re-latched too if valid
     /// packets arrive from elsewhere.
     public var remote: String?
+    /// The peer's RTCP address, `ip:port`, when it is not ``remote``'s port + 1
+    /// (or ``remote`` itself with ``rtcpMux``), e.g. from SDP `a=rtcp`. Valid
+    /// RTCP from the peer re-latches it (symmetric RTCP), as for RTP.
+    public var remoteRTCP: String?
     /// `PCMU`, `PCMA`, `opus/48000/1` or `opus/48000/2`.
     public var codec: String
     /// RTP payload type of ``codec`` on this leg.
     public var payloadType: Int
     /// RTP payload type of telephone-event (RFC 4733) on this leg, if negotiated.
     public var telephoneEventPT: Int?
-    /// Packet duration in milliseconds, default 20.
+    /// Packet duration in milliseconds, default 20: transcoded audio is sent to
+    /// this leg's peer in packets of this duration; relayed packets keep theirs.
     public var ptime: Int
     /// RTCP shares the RTP port (RFC 5761).
     public var rtcpMux: Bool
@@ -85,10 +97,11 @@ public struct StreamLeg: Codable, Sendable, Hashable {
     public init(localPort: Int, bind: String = "127.0.0.1", remote: String? = nil, codec: String, payloadType: Int,
                 telephoneEventPT: Int? = nil, ptime: Int = 20, rtcpMux: Bool = false, srtp: StreamSRTP? = nil,
                 ssrcOut: UInt32, seqOut: UInt16 = 0, timestampOut: UInt32 = 0, rocOut: UInt32 = 0,
-                remoteSSRC: UInt32? = nil, rocIn: UInt32? = nil, remoteSeq: UInt16? = nil) {
+                remoteSSRC: UInt32? = nil, rocIn: UInt32? = nil, remoteSeq: UInt16? = nil, remoteRTCP: String? = nil) {
         self.localPort = localPort
         self.bind = bind
         self.remote = remote
+        self.remoteRTCP = remoteRTCP
         self.codec = codec
         self.payloadType = payloadType
         self.telephoneEventPT = telephoneEventPT
@@ -109,6 +122,7 @@ public struct StreamLeg: Codable, Sendable, Hashable {
         case telephoneEventPT = "telephone_event_pt", ptime, rtcpMux = "rtcp_mux", srtp
         case ssrcOut = "ssrc_out", seqOut = "seq_out", timestampOut = "timestamp_out"
         case rocOut = "roc_out", remoteSSRC = "remote_ssrc", rocIn = "roc_in", remoteSeq = "remote_seq"
+        case remoteRTCP = "remote_rtcp"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +130,7 @@ public struct StreamLeg: Codable, Sendable, Hashable {
         localPort = try c.decode(Int.self, forKey: .localPort)
         bind = try c.decodeIfPresent(String.self, forKey: .bind) ?? "127.0.0.1"
         remote = try c.decodeIfPresent(String.self, forKey: .remote)
+        remoteRTCP = try c.decodeIfPresent(String.self, forKey: .remoteRTCP)
         codec = try c.decode(String.self, forKey: .codec)
         payloadType = try c.decode(Int.self, forKey: .payloadType)
         telephoneEventPT = try c.decodeIfPresent(Int.self, forKey: .telephoneEventPT)
@@ -214,13 +229,19 @@ public struct LegStats: Codable, Sendable, Hashable {
     public var nextTimestampOut: UInt32 = 0
     /// Packets that failed SRTP or SRTCP authentication or replay checks.
     public var srtpFailures: UInt64 = 0
-    /// RTCP packets received (on the muxed port or on port + 1).
+    /// Valid compound RTCP packets received (on the muxed port or on port + 1,
+    /// after SRTCP); malformed ones count in ``malformed``.
     public var rtcpPackets: UInt64 = 0
-    /// Datagrams that are not RTP or RTCP, or malformed RTP.
+    /// Compound RTCP packets sent to the peer: relayed from the other leg's
+    /// peer (relayed streams) or the worker's own reports (transcoding streams).
+    public var rtcpPacketsOut: UInt64 = 0
+    /// Datagrams that are not RTP or RTCP, malformed RTP, or malformed compound RTCP.
     public var malformed: UInt64 = 0
     /// RTP packets with a payload type not negotiated on this leg.
     public var unknownPayloadType: UInt64 = 0
-    /// Packets for this peer dropped because no remote was known yet.
+    /// Packets for this peer dropped because no remote was known yet (RTP, or
+    /// relayed RTCP with no RTCP address), or telephone-events for a leg without
+    /// a telephone-event payload type.
     public var unsent: UInt64 = 0
     /// Frames that could not be transcoded (bad media from the other leg).
     public var transcodeErrors: UInt64 = 0
@@ -246,6 +267,7 @@ public struct LegStats: Codable, Sendable, Hashable {
         case malformed, unknownPayloadType = "unknown_payload_type", unsent
         case transcodeErrors = "transcode_errors", concealed
         case rocOut = "roc_out", remoteSSRC = "remote_ssrc", remoteSeq = "remote_seq", rocIn = "roc_in"
+        case rtcpPacketsOut = "rtcp_packets_out"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -262,6 +284,7 @@ public struct LegStats: Codable, Sendable, Hashable {
         try c.encode(nextTimestampOut, forKey: .nextTimestampOut)
         try c.encode(srtpFailures, forKey: .srtpFailures)
         try c.encode(rtcpPackets, forKey: .rtcpPackets)
+        try c.encode(rtcpPacketsOut, forKey: .rtcpPacketsOut)
         try c.encode(malformed, forKey: .malformed)
         try c.encode(unknownPayloadType, forKey: .unknownPayloadType)
         try c.encode(unsent, forKey: .unsent)
@@ -287,6 +310,7 @@ public struct LegStats: Codable, Sendable, Hashable {
         nextTimestampOut = try c.decode(UInt32.self, forKey: .nextTimestampOut)
         srtpFailures = try c.decode(UInt64.self, forKey: .srtpFailures)
         rtcpPackets = try c.decode(UInt64.self, forKey: .rtcpPackets)
+        rtcpPacketsOut = try c.decodeIfPresent(UInt64.self, forKey: .rtcpPacketsOut) ?? 0
         malformed = try c.decodeIfPresent(UInt64.self, forKey: .malformed) ?? 0
         unknownPayloadType = try c.decodeIfPresent(UInt64.self, forKey: .unknownPayloadType) ?? 0
         unsent = try c.decodeIfPresent(UInt64.self, forKey: .unsent) ?? 0

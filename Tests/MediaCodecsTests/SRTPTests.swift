@@ -29,6 +29,28 @@ import Testing
         }
     }
 
+    /// A sender made for its own SSRC only (no any-SSRC template): protects RTP and
+    /// RTCP of that SSRC, refuses others; a session for no SSRC at all is refused.
+    @Test func sessionForListedSSRCsOnly() throws {
+        let sender = try SRTPSession(suite: .aesCM128HMACSHA1_80, key: Self.key, direction: .outbound, ssrcs: [0x1122_3344: 0],
+                                     anySSRC: false)
+        let receiver = try SRTPSession(suite: .aesCM128HMACSHA1_80, key: Self.key, direction: .inbound)
+        var packet = Self.rtp(sequence: 9)
+        try sender.protect(&packet)
+        try receiver.unprotect(&packet)
+        #expect(packet == Self.rtp(sequence: 9))
+        var rtcp: [UInt8] = [0x80, 201, 0, 1, 0x11, 0x22, 0x33, 0x44]
+        try sender.protectRTCP(&rtcp)
+        try receiver.unprotectRTCP(&rtcp)
+        #expect(rtcp == [0x80, 201, 0, 1, 0x11, 0x22, 0x33, 0x44])
+        var other = Self.rtp(sequence: 9)
+        other[11] = 0x45
+        #expect(throws: SRTPError.self) { try sender.protect(&other) }
+        #expect(throws: SRTPError.self) {
+            try SRTPSession(suite: .aesCM128HMACSHA1_80, key: Self.key, direction: .outbound, anySSRC: false)
+        }
+    }
+
     @Test func tagLengthsAreTenAndFourBytes() {
         #expect(SRTPSuite.aesCM128HMACSHA1_80.authTagLength == 10)
         #expect(SRTPSuite.aesCM128HMACSHA1_32.authTagLength == 4)

@@ -79,11 +79,24 @@ import Testing
             let pcma = try engine.transcode(context: 2, from: .opusMono, to: .pcma, media: opus)
             #expect(pcma.count == 8 * ms)
         }
-        // 30 ms is fine between PCM formats, not into Opus.
+        // 30 ms is fine between PCM formats, and into Opus as one packet of three 10 ms frames (code 3).
         #expect(try engine.transcode(context: 3, from: .pcmu, to: .l16Mono48k, media: [UInt8](repeating: 0xFF, count: 240)).count == 2880)
-        #expect(throws: MediaCodecError.self) {
-            try engine.transcode(context: 4, from: .pcmu, to: .opusMono, media: [UInt8](repeating: 0xFF, count: 240))
-        }
+        let joined = try engine.transcode(context: 4, from: .pcmu, to: .opusMono, media: [UInt8](repeating: 0xFF, count: 240))
+        #expect(try Self.opusSamples(joined) == 1440)
+        #expect(joined.first.map { $0 & 0x03 } == 3 && joined.count > 1 && joined[1] & 0x3F == 3, "code 3, three frames")
+        #expect(try engine.transcode(context: 5, from: .opusMono, to: .pcma, media: joined).count == 240)
+    }
+
+    /// A mono source is encoded as mono Opus even for `opus/48000/2` (RFC 7587
+    /// allows it; the encoder is smaller); a stereo source stays stereo.
+    @Test func monoSourcesMakeMonoOpus() throws {
+        let engine = TranscodingEngine()
+        let fromPCMU = try engine.transcode(context: 1, from: .pcmu, to: .opusStereo, media: try Self.frame(.pcmu))
+        #expect(fromPCMU.first.map { $0 & 0x04 } == 0, "TOC stereo flag clear")
+        let fromStereo = try engine.transcode(context: 2, from: .l16Stereo48k, to: .opusStereo, media: try Self.frame(.l16Stereo48k))
+        #expect(fromStereo.first.map { $0 & 0x04 } == 0x04)
+        let context = try TranscodingContext(from: .pcmu, to: .opusStereo, settings: .init(), scratch: TranscodingScratch())
+        #expect(context.pcmChannels == 1 && context.pcmRate == 8000)
     }
 
     @Test(arguments: AudioFormat.allCases)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """SRTP cross-check with pylibsrtp (an independent libsrtp build), driven by SRTPTests.swift.
 
-stdin:  {"suite": "AES_CM_128_HMAC_SHA1_80", "key": base64, "mode": "unprotect"|"protect", "packets": [base64, ...]}
+stdin:  {"suite": "AES_CM_128_HMAC_SHA1_80", "key": base64,
+         "mode": "unprotect"|"protect"|"unprotect_rtcp"|"protect_rtcp", "packets": [base64, ...]}
 stdout: {"packets": [base64 or null on error, ...]}
 """
 import base64
@@ -16,7 +17,8 @@ PROFILES = {
 }
 
 request = json.load(sys.stdin)
-inbound = request["mode"] == "unprotect"
+mode = request["mode"]
+inbound = mode.startswith("unprotect")
 policy = Policy(key=base64.b64decode(request["key"]),
                 ssrc_type=Policy.SSRC_ANY_INBOUND if inbound else Policy.SSRC_ANY_OUTBOUND,
                 srtp_profile=PROFILES[request["suite"]])
@@ -25,7 +27,12 @@ out = []
 for packet in request["packets"]:
     data = base64.b64decode(packet)
     try:
-        result = session.unprotect(data) if inbound else session.protect(data)
+        if mode == "unprotect_rtcp":
+            result = session.unprotect_rtcp(data)
+        elif mode == "protect_rtcp":
+            result = session.protect_rtcp(data)
+        else:
+            result = session.unprotect(data) if inbound else session.protect(data)
         out.append(base64.b64encode(result).decode())
     except Exception:  # noqa: BLE001 - report as null, the Swift side asserts
         out.append(None)

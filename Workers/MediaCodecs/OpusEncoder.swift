@@ -10,6 +10,10 @@ import COpus
 public final class OpusEncoder {
     /// The largest packet this encoder writes (RFC 6716 allows 1275 bytes per frame).
     public static let maximumPacketLength = 4000
+    /// The largest frame RFC 6716 allows, in bytes.
+    public static let maximumFrameLength = 1275
+    /// Frames ``encodeJoined(_:samplesPerChannel:into:frames:repacketizer:)`` puts in one packet at most.
+    public static let maximumFramesJoined = 3
 
     /// Input sample rate in Hz.
     public let sampleRate: Int
@@ -103,6 +107,39 @@ public final class OpusEncoder {
         let n = opus_encode(state, input, Int32(samplesPerChannel),
                             output.assumingMemoryBound(to: UInt8.self), opus_int32(min(packet.count, Int(Int32.max))))
         if n < 0 { throw .opusFailure(call: "opus_encode", status: n) }
+        return Int(n)
+    }
+
+    /// Encodes a duration that is no legal Opus frame but a multiple of one,
+    /// such as 30 ms, as up to ``maximumFramesJoined`` equal frames joined into
+    /// one packet by libopus's repacketizer (RFC 6716 section 3.2.5, code 3).
+    /// - Parameters:
+    ///   - frames: scratch for the frames, ``maximumFramesJoined`` x ``maximumFrameLength`` bytes.
+    ///   - repacketizer: a libopus `OpusRepacketizer` to use (its state is reset).
+    /// - Returns: the packet length in bytes.
+    public func encodeJoined(_ pcm: UnsafeBufferPointer<Int16>, samplesPerChannel: Int, into packet: UnsafeMutableRawBufferPointer,
+                             frames: UnsafeMutableRawBufferPointer, repacketizer: OpaquePointer) throws(MediaCodecError) -> Int {
+        guard let parts = (2...Self.maximumFramesJoined).first(where: {
+            samplesPerChannel % $0 == 0 && isValidFrameSize(samplesPerChannel / $0)
+        }) else {
+            throw .badFrameLength(format: "Opus encoder input", bytes: samplesPerChannel * channels * 2,
+                                  expected: "2.5/5/10/20/30/40/60/80/100/120 ms at \(sampleRate) Hz")
+        }
+        guard frames.count >= parts * Self.maximumFrameLength, let base = frames.baseAddress,
+              let output = packet.baseAddress, pcm.count >= samplesPerChannel * channels else {
+            throw .unsupportedParameter("Opus encode buffers too small")
+        }
+        let each = samplesPerChannel / parts
+        opus_repacketizer_init(repacketizer)
+        for k in 0..<parts {
+            let slot = UnsafeMutableRawBufferPointer(start: base + k * Self.maximumFrameLength, count: Self.maximumFrameLength)
+            let n = try encode(UnsafeBufferPointer(rebasing: pcm[(k * each * channels)...]), samplesPerChannel: each, into: slot)
+            let status = opus_repacketizer_cat(repacketizer, base.assumingMemoryBound(to: UInt8.self) + k * Self.maximumFrameLength,
+                                               opus_int32(n))
+            if status != OPUS_OK { throw .opusFailure(call: "opus_repacketizer_cat", status: status) }
+        }
+        let n = opus_repacketizer_out(repacketizer, output.assumingMemoryBound(to: UInt8.self), opus_int32(min(packet.count, Int(Int32.max))))
+        if n < 0 { throw .opusFailure(call: "opus_repacketizer_out", status: n) }
         return Int(n)
     }
 

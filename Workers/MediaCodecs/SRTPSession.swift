@@ -57,7 +57,8 @@ public struct SRTPError: Error, Hashable, CustomStringConvertible, Sendable {
 }
 
 /// One direction of an SRTP session over libsrtp2: an outbound session
-/// protects, an inbound one unprotects (any SSRC), both for RTP and RTCP.
+/// protects, an inbound one unprotects, both for RTP and RTCP: packets of any
+/// SSRC, or of the SSRCs it was made for only (see `anySSRC` of the initialiser).
 ///
 /// Each instance owns its `srtp_t`, freed in `deinit`. libsrtp is initialised
 /// once per process on first use. Not thread-safe: one session belongs to
@@ -99,19 +100,27 @@ public final class SRTPSession {
     ///   - ssrcs: SSRCs given a stream of their own from the start (besides the any-SSRC
     ///     template, which makes one on a new SSRC's first packet), each with the rollover
     ///     counter (RFC 3711 section 3.3.1) of its first packet; see ``setRolloverCounter(_:for:)``.
+    ///   - anySSRC: whether packets of other SSRCs are processed too (through the any-SSRC
+    ///     template). Without it the session holds only the streams of `ssrcs` (which must
+    ///     not be empty) and refuses other SSRCs (`srtp_err_status_no_ctx`): a sender that
+    ///     uses one SSRC saves the template, whose keys and cipher contexts cost as much
+    ///     as a stream's (~30 KB with Debian's NSS-based libsrtp2; a stream cloned from the template for a new SSRC costs ~1 KB).
     public init(suite: SRTPSuite, key: some Collection<UInt8>, direction: Direction, replayWindow: Int = 1024,
-                ssrcs: [UInt32: UInt32] = [:]) throws(SRTPError) {
+                ssrcs: [UInt32: UInt32] = [:], anySSRC: Bool = true) throws(SRTPError) {
         guard Self.initStatus == 0 else { throw SRTPError(status: Self.initStatus, operation: "srtp_init") }
         let material = Array(key)
         guard material.count == SRTPSuite.keyLength else { throw .badKeyLength(material.count) }
         guard (64...32768).contains(replayWindow) else {
             throw SRTPError(status: Int32(srtp_err_status_bad_param.rawValue), operation: "replay window \(replayWindow)")
         }
+        guard anySSRC || !ssrcs.isEmpty else {
+            throw SRTPError(status: Int32(srtp_err_status_bad_param.rawValue), operation: "a session without SSRCs")
+        }
         var created: srtp_t?
-        let status = material.withUnsafeBufferPointer { k in
+        let status = anySSRC ? material.withUnsafeBufferPointer { k in
             sb_srtp_create(&created, suite == .aesCM128HMACSHA1_32 ? 32 : 80, direction == .inbound ? 1 : 0,
                            k.baseAddress, UInt(replayWindow))
-        }
+        } : srtp_create(&created, nil)
         guard status == srtp_err_status_ok, let created else {
             throw SRTPError(status: Int32(status.rawValue), operation: "srtp_create")
         }

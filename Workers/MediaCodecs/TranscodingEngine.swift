@@ -1,12 +1,12 @@
 /// Converts frames between ``AudioFormat``s, keeping per-stream codec state
 /// in contexts keyed by a `UInt32` the caller chooses.
 ///
-/// A context is created on first use and holds the Opus decoder/encoder,
-/// resampler history and scratch buffers of one stream direction; using it
+/// A context is created on first use and holds the Opus decoder/encoder and
+/// resampler history of one stream direction (scratch buffers are shared); using it
 /// with another format pair starts it afresh. ``closeContext(_:)`` frees it.
 ///
 /// Frames: PCM sources (G.711, L16) must last 10, 20, 30, 40 or 60 ms (30 ms
-/// only when the target is not Opus); an Opus source may hold any legal
+/// into Opus is one packet of three 10 ms frames); an Opus source may hold any legal
 /// packet. Empty media from an Opus source means the packet was lost: the
 /// decoder conceals it (PLC) for the duration of the last packet. Identical
 /// formats pass through after a length check (an empty Opus packet stays
@@ -138,7 +138,7 @@ public final class TranscodingEngine {
         if format.isOpus {
             if !media.isEmpty { _ = try OpusPacket.samplesPerChannel(in: media, sampleRate: 48000) }
         } else {
-            _ = try TranscodingContext.checkPCMLength(media.count, format: format, toOpus: false)
+            _ = try TranscodingContext.checkPCMLength(media.count, format: format)
         }
         output.append(contentsOf: media.bindMemory(to: UInt8.self))
     }

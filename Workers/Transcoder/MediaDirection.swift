@@ -15,6 +15,10 @@ import MediaCodecs
 /// difference scaled to Y's clock, so a gap in the input is a gap in the
 /// output. A new input SSRC (or the first packet) re-bases both maps on Y's
 /// next sequence number and timestamp, so the output stays continuous.
+///
+/// Packet durations: a relay forwards packets as they come, whatever Y's
+/// ptime (as rtpengine does unless asked to repacketize). Transcoded audio
+/// leaves in packets of Y's ptime (see `MediaDirection+Transcode.swift`).
 final class MediaDirection {
     /// Gaps longer than this many frames are not concealed: the timestamp jumps instead.
     static let maximumConcealedFrames = 5
@@ -22,48 +26,44 @@ final class MediaDirection {
     let from: MediaLeg
     let to: MediaLeg
     /// Whether the legs' codecs differ (payloads are transcoded).
-    private let transcodes: Bool
-    private let settings: TranscodingEngine.Settings
-    private let scratch: TranscodingScratch
-    /// Codec state, made on the first media packet to transcode (never for a relay).
-    private var codec: TranscodingEngine?
+    let transcodes: Bool
+    /// Codec state and repacketizing queue, made on the first media packet to
+    /// transcode (never for a relay, which stays this small object).
+    var transcoding: TranscodingState?
     private var started = false
     private var inputSSRC: UInt32 = 0
     /// The timestamp map: input `anchorIn` is output `anchorOut`.
-    private var anchorIn: UInt32 = 0
-    private var anchorOut: UInt32 = 0
+    var anchorIn: UInt32 = 0
+    var anchorOut: UInt32 = 0
     /// Relay: output sequence = input sequence + offset.
     private var sequenceOffset: UInt16 = 0
 
-    /// `scratch` is the worker's PCM/packet scratch, shared by every direction (one thread).
-    init(from: MediaLeg, to: MediaLeg, settings: TranscodingEngine.Settings, scratch: TranscodingScratch) {
+    init(from: MediaLeg, to: MediaLeg) {
         self.from = from
         self.to = to
-        self.settings = settings
-        self.scratch = scratch
         transcodes = from.format != to.format
     }
 
     /// Whether payloads are relayed unchanged.
     var isRelay: Bool { !transcodes }
 
-    /// The codec engine of a transcoding direction, made on first use (its
-    /// context, with the Opus decoder or encoder, is made by its first frame).
-    private func engine() -> TranscodingEngine {
-        if let codec { return codec }
-        let made = TranscodingEngine(settings: settings, scratch: scratch)
-        codec = made
-        return made
+    /// Once media flowed: the input SSRC, and what a relay adds to its sequence
+    /// numbers and timestamps (for translating RTCP; `nil` before any packet).
+    var relayMap: (ssrc: UInt32, sequenceOffset: UInt16, timestampOffset: UInt32)? {
+        started ? (inputSSRC, sequenceOffset, anchorOut &- anchorIn) : nil
     }
 
     /// Input timestamp `t` in Y's clock.
-    private func mapTimestamp(_ t: UInt32) -> UInt32 {
+    func mapTimestamp(_ t: UInt32) -> UInt32 {
         let delta = Int64(Int32(bitPattern: t &- anchorIn))
         let scaled = delta * Int64(to.clockRate) / Int64(from.clockRate)
         return anchorOut &+ UInt32(truncatingIfNeeded: scaled)
     }
 
-    private func rebase(_ header: RTPHeader) {
+    /// A new input source (or the first packet): what was queued for the old
+    /// one goes out first, then both maps re-base on Y's next values.
+    private func rebase(_ header: RTPHeader, buffers: PacketBuffers) {
+        if transcodes { flush(buffers: buffers) }
         started = true
         inputSSRC = header.ssrc
         anchorIn = header.timestamp
@@ -79,19 +79,19 @@ final class MediaDirection {
         }
         var missing = 0
         if !started || header.ssrc != inputSSRC {
-            rebase(header)
+            rebase(header, buffers: buffers)
         } else {
             switch arrival {
-            case .first: rebase(header)
+            case .first: rebase(header, buffers: buffers)
             case .suspicious: return
             case .late: if !isRelay { return }  // already concealed
             case let .inOrder(n): missing = n
             }
         }
         let payload = UnsafeRawBufferPointer(rebasing: buffers.input[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
-        let inOrder = arrival != .late
-        let timestamp = mapTimestamp(header.timestamp)
         guard transcodes else {
+            let inOrder = arrival != .late
+            let timestamp = mapTimestamp(header.timestamp)
             let sequence = header.sequenceNumber &+ sequenceOffset
             buffers.placePayload(payload)
             send(header.marker, to.payloadType, sequence, timestamp, payloadLength: payload.count, buffers: buffers)
@@ -103,68 +103,26 @@ final class MediaDirection {
             }
             return
         }
-        let engine = engine()
-        let inDuration = from.duration(of: payload)
-        if missing > 0 && from.format.isOpus && missing <= Self.maximumConcealedFrames && !payload.isEmpty {
-            conceal(missing, before: header.timestamp, frame: inDuration, next: payload, engine: engine, buffers: buffers)
-        }
-        buffers.media.removeAll(keepingCapacity: true)
-        do {
-            try engine.transcode(context: 0, from: from.format, to: to.format, media: payload, appendingTo: &buffers.media)
-        } catch {
-            to.stats.transcodeErrors &+= 1
-            return
-        }
-        sendMedia(header.marker, timestamp, buffers: buffers)
-        anchorIn = header.timestamp
-        anchorOut = timestamp
-    }
-
-    /// Rebuilds `missing` lost frames before the packet `next`: PLC for all
-    /// but the last, Opus in-band FEC (from `next`) for the last.
-    private func conceal(_ missing: Int, before timestamp: UInt32, frame: Int, next: UnsafeRawBufferPointer,
-                         engine: TranscodingEngine, buffers: PacketBuffers) {
-        for k in stride(from: missing, through: 1, by: -1) {
-            buffers.media.removeAll(keepingCapacity: true)
-            do {
-                if k == 1 {
-                    try engine.recoverLost(context: 0, from: from.format, to: to.format, next: next, appendingTo: &buffers.media)
-                } else {
-                    try engine.transcode(context: 0, from: from.format, to: to.format, media: UnsafeRawBufferPointer(start: nil, count: 0),
-                                         appendingTo: &buffers.media)
-                }
-            } catch {
-                to.stats.transcodeErrors &+= 1
-                continue
-            }
-            to.stats.concealed &+= 1
-            sendMedia(false, mapTimestamp(timestamp &- UInt32(truncatingIfNeeded: k * frame)), buffers: buffers)
-        }
-    }
-
-    /// Sends the transcoded frame in `buffers.media` with the next sequence number.
-    private func sendMedia(_ marker: Bool, _ timestamp: UInt32, buffers: PacketBuffers) {
-        let n = min(buffers.media.count, PacketBuffers.capacity - RTPHeader.fixedLength - SRTPSession.maximumTrailerLength)
-        buffers.media.withUnsafeBytes { buffers.placePayload(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        let sequence = to.nextSequence
-        send(marker, to.payloadType, sequence, timestamp, payloadLength: n, buffers: buffers)
-        to.advanceSequence(past: sequence)
-        let duration = to.format.isOpus ? to.duration(of: UnsafeRawBufferPointer(rebasing: buffers.output[RTPHeader.fixedLength..<(RTPHeader.fixedLength + n)]))
-                                        : n
-        to.nextTimestamp = timestamp &+ UInt32(truncatingIfNeeded: duration)
+        transcode(header, missing: missing, payload: payload, buffers: buffers)
     }
 
     /// Forwards a telephone-event (RFC 4733) packet: payload type remapped to
-    /// Y's, timestamp mapped like media, each event's duration scaled to Y's clock.
+    /// Y's, timestamp mapped like media, each event's duration scaled to Y's
+    /// clock. Events are never repacketized; when transcoding, a new event
+    /// first sends the audio queued before it (see ``flush(buffers:)``).
     func forwardEvent(_ header: RTPHeader, arrival: RTPReceptionStatistics.Arrival, buffers: PacketBuffers) {
         guard let pt = to.telephoneEventPT, to.remote != nil else {
             to.stats.unsent &+= 1
             return
         }
         if !started || header.ssrc != inputSSRC || arrival == .first {
-            rebase(header)
+            rebase(header, buffers: buffers)
         } else if arrival == .suspicious || (arrival == .late && !isRelay) {
             return
+        }
+        if let state = transcoding, state.eventTimestamp != header.timestamp {
+            flush(buffers: buffers)
+            state.eventTimestamp = header.timestamp
         }
         let n = header.payloadLength
         let payload = UnsafeRawBufferPointer(rebasing: buffers.input[header.payloadOffset..<(header.payloadOffset + n)])
@@ -183,8 +141,8 @@ final class MediaDirection {
     }
 
     /// Writes the header before the payload already in `buffers.output`, protects and sends it to Y's peer.
-    private func send(_ marker: Bool, _ pt: UInt8, _ sequence: UInt16, _ timestamp: UInt32, payloadLength: Int,
-                      buffers: PacketBuffers) {
+    func send(_ marker: Bool, _ pt: UInt8, _ sequence: UInt16, _ timestamp: UInt32, payloadLength: Int,
+              buffers: PacketBuffers) {
         guard let remote = to.remote else { return }
         RTPHeader(marker: marker, payloadType: pt, sequenceNumber: sequence, timestamp: timestamp, ssrc: to.ssrcOut)
             .write(into: buffers.output)
@@ -200,6 +158,7 @@ final class MediaDirection {
         if to.rtp.send(UnsafeRawBufferPointer(rebasing: buffers.output[0..<length]), to: remote) {
             to.stats.packetsOut &+= 1
             to.stats.bytesOut &+= UInt64(length)
+            to.reporter?.sent(octets: payloadLength)
         }
     }
 }

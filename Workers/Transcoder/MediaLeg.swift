@@ -7,12 +7,13 @@ import MediaCodecs
 import PortProtocol
 
 /// One leg of a stream: the UDP socket(s) facing one peer, what that peer
-/// speaks, its SRTP sessions, the latched remote, what the worker sends it
-/// (SSRC, next sequence number and timestamp, SRTP rollover counter) and the
-/// leg's counters.
+/// speaks, its SRTP sessions, the latched remotes (RTP and RTCP), what the
+/// worker sends it (SSRC, next sequence number and timestamp, SRTP rollover
+/// counter) and the leg's counters.
 ///
 /// "In" is what the peer sends to the worker; "out" what the worker sends
-/// to the peer. Owns its sockets and SRTP sessions: closing the stream frees them.
+/// to the peer. Owns its sockets (closed in `deinit`) and SRTP sessions:
+/// closing the stream frees them.
 final class MediaLeg {
     let format: AudioFormat
     let payloadType: UInt8
@@ -23,10 +24,16 @@ final class MediaLeg {
     let rtcp: UDPSocket?
     /// Unprotects what the peer sends (remote key).
     let srtpIn: SRTPSession?
-    /// Protects what the worker sends the peer (local key).
+    /// Protects what the worker sends the peer (local key): `ssrc_out` only, no any-SSRC template.
     let srtpOut: SRTPSession?
     /// The peer: configured, or latched on the first valid packet.
     var remote: UDPAddress?
+    /// The peer's RTCP address as configured (`remote_rtcp`), if not the RTP port + 1.
+    let configuredRTCPRemote: UDPAddress?
+    /// The peer's RTCP address latched from valid RTCP (symmetric RTCP).
+    var rtcpRemote: UDPAddress?
+    /// State of the worker's own RTCP reports to the peer (transcoding streams only).
+    var reporter: RTCPReporter?
     let ssrcOut: UInt32
     /// Sequence number of the next packet sent.
     private(set) var nextSequence: UInt16
@@ -67,6 +74,11 @@ final class MediaLeg {
             guard let address = UDPAddress(text) else { throw .badRequest("remote '\(text)' is not ip:port") }
             remote = address
         }
+        var rtcpRemote: UDPAddress?
+        if let text = leg.remoteRTCP {
+            guard let address = UDPAddress(text) else { throw .badRequest("remote_rtcp '\(text)' is not ip:port") }
+            rtcpRemote = address
+        }
         guard leg.rtcpMux || leg.localPort < 65535 else { throw .badRequest("local_port 65535 leaves no room for RTCP") }
         guard leg.rocIn == nil || leg.remoteSSRC != nil else { throw .badRequest("roc_in needs remote_ssrc") }
         guard leg.remoteSeq == nil || leg.rocIn != nil else { throw .badRequest("remote_seq needs roc_in") }
@@ -75,13 +87,20 @@ final class MediaLeg {
         if let srtp = leg.srtp {
             guard let suite = SRTPSuite(name: srtp.suite) else { throw .badRequest("unknown SRTP suite '\(srtp.suite)'") }
             // A stream of its own for ssrc_out, so that its first packet has index roc_out << 16 | seq_out.
-            srtpOut = try Self.session(suite, srtp.localKey, .outbound, "local_key", ssrcs: [leg.ssrcOut: leg.rocOut])
+            // Nothing else is sent (RTCP too leaves as ssrc_out), so no any-SSRC template (~30 KB saved).
+            srtpOut = try Self.session(suite, srtp.localKey, .outbound, "local_key", ssrcs: [leg.ssrcOut: leg.rocOut], anySSRC: false)
             // And for the peer's SSRC when its ROC is carried over (set again per packet until one authenticates).
             let inbound = leg.remoteSSRC.map { [$0: leg.rocIn ?? 0] } ?? [:]
             srtpIn = try Self.session(suite, srtp.remoteKey, .inbound, "remote_key", ssrcs: inbound)
         }
-        rtp = try UDPSocket(bind: leg.bind, port: leg.localPort)
-        rtcp = leg.rtcpMux ? nil : try UDPSocket(bind: leg.bind, port: leg.localPort + 1)
+        let rtp = try UDPSocket(bind: leg.bind, port: leg.localPort)
+        do {
+            rtcp = leg.rtcpMux ? nil : try UDPSocket(bind: leg.bind, port: leg.localPort + 1)
+        } catch {
+            rtp.close()
+            throw error
+        }
+        self.rtp = rtp
         self.format = format
         payloadType = UInt8(leg.payloadType)
         telephoneEventPT = leg.telephoneEventPT.map { UInt8($0) }
@@ -90,6 +109,7 @@ final class MediaLeg {
         self.srtpIn = srtpIn
         self.srtpOut = srtpOut
         self.remote = remote
+        configuredRTCPRemote = rtcpRemote
         ssrcOut = leg.ssrcOut
         nextSequence = leg.seqOut
         nextTimestamp = leg.timestampOut
@@ -98,6 +118,11 @@ final class MediaLeg {
         remoteSeq = leg.remoteSeq
         if let ssrc = leg.remoteSSRC, let roc = leg.rocIn, srtpIn != nil { resume = (ssrc, roc, leg.remoteSeq) }
         reception = RTPReceptionStatistics(clockRate: format.sampleRate)
+    }
+
+    deinit {
+        rtp.close()
+        rtcp?.close()
     }
 
     private static func format(_ codec: String) -> AudioFormat? {
@@ -111,16 +136,29 @@ final class MediaLeg {
     }
 
     private static func session(_ suite: SRTPSuite, _ base64: String, _ direction: SRTPSession.Direction,
-                                _ name: String, ssrcs: [UInt32: UInt32]) throws(StreamOpenError) -> SRTPSession {
+                                _ name: String, ssrcs: [UInt32: UInt32], anySSRC: Bool = true) throws(StreamOpenError) -> SRTPSession {
         guard let key = Data(base64Encoded: base64), key.count == SRTPSuite.keyLength else {
             throw .badRequest("\(name) must be base64 of \(SRTPSuite.keyLength) bytes")
         }
         do {
-            return try SRTPSession(suite: suite, key: [UInt8](key), direction: direction, ssrcs: ssrcs)
+            return try SRTPSession(suite: suite, key: [UInt8](key), direction: direction, ssrcs: ssrcs, anySSRC: anySSRC)
         } catch {
             throw .badRequest("\(name): \(error)")
         }
     }
+
+    /// Where RTCP for the peer goes: the latched RTCP source, else `remote_rtcp`,
+    /// else the RTP remote (rtcp-mux) or its port + 1; `nil` before any is known.
+    var rtcpDestination: UDPAddress? {
+        if let rtcpRemote { return rtcpRemote }
+        if let configuredRTCPRemote { return configuredRTCPRemote }
+        guard let remote else { return nil }
+        if rtcpMux { return remote }
+        return remote.port == .max ? nil : UDPAddress(address: remote.address, port: remote.port + 1)
+    }
+
+    /// The socket RTCP leaves from: the RTCP port, or the RTP port with rtcp-mux.
+    var rtcpSocket: UDPSocket { rtcp ?? rtp }
 
     /// Records that the packet with sequence number `sent` went out in order: the next
     /// sequence number follows it, and ``rocOut`` counts a wrap (RFC 3711 section 3.3.1:

@@ -9,11 +9,11 @@ import PortProtocol
 /// A stream: two legs and the two directions between them.
 ///
 /// Each datagram from a leg's peer goes: RTCP demux (port + 1, or RFC 5761
-/// on a muxed port; counted, never taken for media) -> SRTP unprotect ->
-/// RTP parse -> payload type check -> symmetric latching -> loss and jitter
-/// -> the direction towards the other leg (relay or transcode, telephone-event
-/// remap) -> SRTP protect -> `sendto`. Every bad datagram is counted on the
-/// leg it came from and dropped; nothing traps.
+/// on a muxed port: see `MediaStream+RTCP.swift`, never taken for media) ->
+/// SRTP unprotect -> RTP parse -> payload type check -> symmetric latching
+/// -> loss and jitter -> the direction towards the other leg (relay or
+/// transcode, telephone-event remap) -> SRTP protect -> `sendto`. Every bad
+/// datagram is counted on the leg it came from and dropped; nothing traps.
 final class MediaStream {
     /// Which leg.
     enum Side: UInt8 {
@@ -26,24 +26,36 @@ final class MediaStream {
     let id: UInt32
     let a: MediaLeg
     let b: MediaLeg
-    private let aToB: MediaDirection
-    private let bToA: MediaDirection
+    let aToB: MediaDirection
+    let bToA: MediaDirection
     /// Period of the stats event in nanoseconds (0: none).
     let statsInterval: UInt64
     /// When the next stats event is due (monotonic nanoseconds).
     var nextStatsAt: UInt64
+    /// Mean period of the worker's own RTCP reports in nanoseconds (0: none; always 0 for a relay).
+    let reportInterval: UInt64
+    /// When the next RTCP reports are due (monotonic nanoseconds; `.max`: never).
+    var nextReportAt: UInt64
 
     /// Opens both legs (binding their sockets); throws if either cannot be opened.
-    init(_ request: OpenStream, settings: TranscodingEngine.Settings, scratch: TranscodingScratch,
-         now: UInt64) throws(StreamOpenError) {
+    init(_ request: OpenStream, now: UInt64) throws(StreamOpenError) {
         guard request.statsIntervalMs >= 0 else { throw .badRequest("stats_interval_ms \(request.statsIntervalMs) < 0") }
+        guard request.rtcpIntervalMs >= 0 else { throw .badRequest("rtcp_interval_ms \(request.rtcpIntervalMs) < 0") }
         id = request.stream
         a = try MediaLeg(request.a)
         b = try MediaLeg(request.b)
-        aToB = MediaDirection(from: a, to: b, settings: settings, scratch: scratch)
-        bToA = MediaDirection(from: b, to: a, settings: settings, scratch: scratch)
+        aToB = MediaDirection(from: a, to: b)
+        bToA = MediaDirection(from: b, to: a)
         statsInterval = UInt64(request.statsIntervalMs) * 1_000_000
         nextStatsAt = statsInterval == 0 ? .max : now &+ statsInterval
+        // Transcoding terminates RTCP: the worker reports to each peer itself.
+        reportInterval = aToB.transcodes ? UInt64(request.rtcpIntervalMs) * 1_000_000 : 0
+        nextReportAt = .max
+        if reportInterval > 0 {
+            a.reporter = RTCPReporter()
+            b.reporter = RTCPReporter()
+            nextReportAt = now &+ Self.randomized(reportInterval / 2)
+        }
     }
 
     func leg(_ side: Side) -> MediaLeg { side == .a ? a : b }
@@ -60,27 +72,11 @@ final class MediaStream {
         for _ in 0..<Self.receiveBatch {
             guard let (n, source) = socket.receive(into: window) else { return }
             if rtcp {
-                handleRTCP(leg, length: n, buffers: buffers)
+                handleRTCP(leg, length: n, source: source, latch: true, buffers: buffers)
             } else {
                 handleDatagram(leg, direction, length: n, source: source, buffers: buffers)
             }
         }
-    }
-
-    private func handleRTCP(_ leg: MediaLeg, length n: Int, buffers: PacketBuffers) {
-        guard n >= 8, buffers.input[0] >> 6 == 2 else {
-            leg.stats.malformed &+= 1
-            return
-        }
-        if let srtp = leg.srtpIn {
-            do {
-                _ = try srtp.unprotectRTCP(buffers.input, length: n)
-            } catch {
-                leg.stats.srtpFailures &+= 1
-                return
-            }
-        }
-        leg.stats.rtcpPackets &+= 1
     }
 
     private func handleDatagram(_ leg: MediaLeg, _ direction: MediaDirection, length n: Int, source: UDPAddress,
@@ -90,8 +86,8 @@ final class MediaStream {
             return
         }
         if RTPHeader.isRTCP(first: buffers.input[0], second: buffers.input[1]) {
-            // RTCP on the RTP port: muxed (RFC 5761), or a peer muxing unasked. Never media.
-            handleRTCP(leg, length: n, buffers: buffers)
+            // RTCP on the RTP port: muxed (RFC 5761), or a peer muxing unasked (not latched then). Never media.
+            handleRTCP(leg, length: n, source: source, latch: leg.rtcpMux, buffers: buffers)
             return
         }
         var length = n

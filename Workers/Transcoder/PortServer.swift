@@ -62,7 +62,7 @@ final class PortServer {
     /// that arrive meanwhile are served too). Media alone does not start a
     /// spin: at 50 packets/s per direction a spin after each packet would cost
     /// more CPU than relaying it. Asleep, the loop wakes for input or for the
-    /// next stream stats event. Media sockets are
+    /// next stream timer (stats event, RTCP report). Media sockets are
     /// served before stdin in each pass, so a request that closes a stream
     /// never leaves a stale descriptor in the pass.
     func run() -> Never {
@@ -101,7 +101,7 @@ final class PortServer {
                 }
             }
             now = StandardStreams.monotonicNanoseconds()
-            if let report = streams.dueStats(now: now) { sendEvent(.streamStats, report) }
+            if let report = streams.serviceTimers(now: now) { sendEvent(.streamStats, report) }
             if readStdin { spinUntil = now &+ Self.spinNanoseconds }
         }
     }

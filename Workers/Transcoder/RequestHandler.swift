@@ -44,8 +44,8 @@ final class RequestHandler {
         // One scratch for the whole worker: it is single-threaded.
         let scratch = TranscodingScratch()
         engine = TranscodingEngine(settings: .init(maximumContexts: max(64, maxStreams * 4)), scratch: scratch)
-        // One context per transcoding direction: each direction has its own engine.
-        streams = StreamTable(maxStreams: maxStreams, settings: .init(maximumContexts: 1), scratch: scratch)
+        // Each transcoding direction of a stream owns its codec state (the Opus settings apply, not maximumContexts).
+        streams = StreamTable(maxStreams: maxStreams, settings: .init(), scratch: scratch)
     }
 
     /// The hello message of this worker.

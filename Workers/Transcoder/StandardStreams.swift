@@ -52,6 +52,13 @@ enum StandardStreams {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
+    /// Wallclock time since the Unix epoch in nanoseconds (for RTCP's NTP timestamps).
+    static func wallclockNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
     /// Sets O_NONBLOCK on `fd`.
     static func setNonBlocking(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)

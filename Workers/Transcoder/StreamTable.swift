@@ -7,7 +7,7 @@ import MediaCodecs
 import PortProtocol
 
 /// The streams this worker carries, their sockets as a `pollfd` list for
-/// the port server's loop, and their stats timers.
+/// the port server's loop, and their timers (stats events, RTCP reports).
 final class StreamTable {
     /// What a polled socket belongs to.
     struct SocketRef {
@@ -17,18 +17,18 @@ final class StreamTable {
     }
 
     let maxStreams: Int
-    let settings: TranscodingEngine.Settings
-    let buffers = PacketBuffers()
-    /// PCM and packet scratch shared by every stream direction that transcodes (one thread).
-    let scratch: TranscodingScratch
+    /// Packet buffers, codec settings and PCM scratch shared by every stream (one thread).
+    let buffers: PacketBuffers
     private var streams: [UInt32: MediaStream] = [:]
     /// Bumped whenever a stream opens or closes: the `pollfd` list must be rebuilt.
     private(set) var generation: UInt64 = 0
+    /// No stream timer is due before this (monotonic nanoseconds; a closed
+    /// stream may leave it early, which costs one idle pass).
+    private var nextDeadline: UInt64 = .max
 
     init(maxStreams: Int, settings: TranscodingEngine.Settings, scratch: TranscodingScratch = TranscodingScratch()) {
         self.maxStreams = maxStreams
-        self.settings = settings
-        self.scratch = scratch
+        buffers = PacketBuffers(settings: settings, scratch: scratch)
     }
 
     var count: Int { streams.count }
@@ -37,9 +37,10 @@ final class StreamTable {
     func open(_ request: OpenStream) throws(StreamOpenError) -> MediaStream {
         guard streams[request.stream] == nil else { throw .duplicate(request.stream) }
         guard streams.count < maxStreams else { throw .full(maxStreams) }
-        let stream = try MediaStream(request, settings: settings, scratch: scratch, now: StandardStreams.monotonicNanoseconds())
+        let stream = try MediaStream(request, now: StandardStreams.monotonicNanoseconds())
         streams[request.stream] = stream
         generation &+= 1
+        nextDeadline = min(nextDeadline, stream.nextStatsAt, stream.nextReportAt)
         return stream
     }
 
@@ -78,24 +79,33 @@ final class StreamTable {
         streams[ref.stream]?.receive(ref.side, rtcp: ref.rtcp, buffers: buffers)
     }
 
-    /// Milliseconds until the next stats event is due (-1: none), for `poll`.
+    /// Milliseconds until the next timer is due (-1: none), for `poll`.
     func pollTimeout(now: UInt64) -> Int32 {
-        var next = UInt64.max
-        for stream in streams.values where stream.nextStatsAt < next { next = stream.nextStatsAt }
+        let next = nextDeadline
         if next == .max { return -1 }
         if next <= now { return 0 }
         return Int32(clamping: (next - now + 999_999) / 1_000_000)
     }
 
-    /// The stats of every stream whose event is due, rescheduling them; `nil` if none is.
-    func dueStats(now: UInt64) -> StreamStatsReport? {
+    /// Runs the timers that are due: sends the RTCP reports due, and returns the
+    /// stats of every stream whose event is due (sorted by id), rescheduling
+    /// them; `nil` if none is. Costs nothing until the earliest timer is due.
+    func serviceTimers(now: UInt64) -> StreamStatsReport? {
+        guard now >= nextDeadline else { return nil }
         var due: [StreamStats] = []
-        for id in streams.keys.sorted() {
-            guard let stream = streams[id], stream.nextStatsAt <= now else { continue }
-            due.append(stream.stats)
-            stream.nextStatsAt &+= stream.statsInterval
-            if stream.nextStatsAt <= now { stream.nextStatsAt = now &+ stream.statsInterval }
+        var next = UInt64.max
+        for stream in streams.values {
+            if stream.nextStatsAt <= now {
+                due.append(stream.stats)
+                stream.nextStatsAt &+= stream.statsInterval
+                if stream.nextStatsAt <= now { stream.nextStatsAt = now &+ stream.statsInterval }
+            }
+            if stream.nextReportAt <= now { stream.sendReports(now: now, buffers: buffers) }
+            next = min(next, stream.nextStatsAt, stream.nextReportAt)
         }
-        return due.isEmpty ? nil : StreamStatsReport(streams: due)
+        nextDeadline = next
+        guard !due.isEmpty else { return nil }
+        due.sort { $0.stream < $1.stream }
+        return StreamStatsReport(streams: due)
     }
 }

@@ -51,10 +51,15 @@ struct UDPAddress: Hashable {
     }
 }
 
-/// A non-blocking IPv4 UDP socket bound to one local port, closed in `deinit`.
-final class UDPSocket {
+/// A non-blocking IPv4 UDP socket bound to one local port: a value (8
+/// bytes, no allocation) whose owner closes it with ``close()`` exactly once
+/// (the ``MediaLeg`` that bound it, in its `deinit`).
+struct UDPSocket {
     let fd: Int32
-    let port: Int
+    private let localPort: UInt16
+
+    /// The local port.
+    var port: Int { Int(localPort) }
 
     /// Binds `bind:port` (non-blocking, close-on-exec).
     init(bind: String, port: Int) throws(StreamOpenError) {
@@ -70,15 +75,16 @@ final class UDPSocket {
         }
         if status != 0 {
             let code = errno
-            close(fd)
+            _ = Glibc.close(fd)
             if code == EADDRINUSE { throw .portInUse(port) }
             throw .failed("bind \(bind):\(port): \(String(cString: strerror(code)))")
         }
         self.fd = fd
-        self.port = port
+        localPort = UInt16(port)
     }
 
-    deinit { close(fd) }
+    /// Closes the socket; the value must not be used afterwards.
+    func close() { _ = Glibc.close(fd) }
 
     /// Receives one datagram into `buffer`; `nil` when none is waiting (or on an error).
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> (length: Int, from: UDPAddress)? {
