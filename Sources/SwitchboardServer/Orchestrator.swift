@@ -17,6 +17,8 @@ public final class Orchestrator: Service, Sendable {
     public let root: Supervisor
     /// Sessions, placed on the first pool's workers.
     public let sessions: SessionManager
+    /// Rolling upgrades of pools.
+    public let rollouts: RolloutRunner
     /// Remote edges: registrations, heartbeats, failure detection.
     public let edges: EdgeRegistry
     /// The SIP B2BUA (nil with `sip.enabled: false`); a Service of its own, run by the application.
@@ -37,6 +39,7 @@ public final class Orchestrator: Service, Sendable {
         }
         sessions = SessionManager(config: config, pool: pools[0], events: events, mailbox: mailbox, logger: logger)
         edges = EdgeRegistry(settings: config.edges, events: events, metrics: metrics, logger: logger)
+        rollouts = RolloutRunner(sessions: sessions, events: events, logger: logger)
         sip = config.sip.enabled
             ? SIPService(settings: config.sip, sessions: sessions, metrics: metrics, logger: logger) : nil
         root = Supervisor(
@@ -62,6 +65,7 @@ public final class Orchestrator: Service, Sendable {
             for pool in pools { group.addTask { await pool.spares.run(); return nil } }
             group.addTask { [sessions] in await sessions.run(); return nil }
             group.addTask { [edges] in await edges.run(); return nil }
+            group.addTask { [rollouts] in await rollouts.run(); return nil }
             var result: ExitReason = .shutdown
             while let next = await group.next() {
                 if let next { result = next; group.cancelAll() }  // the tree ended: stop the spares

@@ -11,6 +11,7 @@ public enum SwitchboardApp {
         let auth = BearerAuth(config: orchestrator.config.auth)
         APIRoutes(orchestrator: orchestrator, auth: auth).register(on: router)
         EdgeRoutes(orchestrator: orchestrator, auth: auth).register(on: router.group("v1"))
+        RolloutRoutes(orchestrator: orchestrator, auth: auth).register(on: router.group("v1"))
         return router
     }
 

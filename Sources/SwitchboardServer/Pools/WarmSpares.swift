@@ -10,31 +10,55 @@ import WorkerPorts
 /// A spare that died while idle is discarded, never adopted.
 final class WarmSpares: Sendable {
     let target: Int
-    let options: WorkerPortOptions
     let logger: Logger
     let poolName: String
     let onRoundTrip: @Sendable (Duration) -> Void
-    private let spares = Mutex<[WorkerPort]>([])
+    /// How workers start now, and the generation of those options: a rollout
+    /// with a new executable bumps it, and spares of older generations are
+    /// never adopted.
+    private let current: Mutex<(options: WorkerPortOptions, generation: Int)>
+    private let spares = Mutex<[(port: WorkerPort, generation: Int)]>([])
     private let wakeup = Wakeup()
 
     init(target: Int, options: WorkerPortOptions, poolName: String, logger: Logger,
          onRoundTrip: @escaping @Sendable (Duration) -> Void) {
         self.onRoundTrip = onRoundTrip
         self.target = target
-        self.options = options
+        self.current = Mutex((options, 0))
         self.poolName = poolName
         self.logger = logger
     }
 
-    var count: Int { spares.withLock { $0.count } }
-    var pids: [Int32] { spares.withLock { $0.map(\.pid) } }
+    /// The options new workers (and spares) start with.
+    var options: WorkerPortOptions { current.withLock { $0.options } }
 
-    /// A usable spare, renamed to `id`, or nil (then the caller starts one).
+    var count: Int { spares.withLock { $0.count } }
+    var pids: [Int32] { spares.withLock { $0.map(\.port.pid) } }
+
+    /// Switches to `options` (a new executable): returns the spares started
+    /// with the old ones, for the caller to stop; new spares follow.
+    func update(options: WorkerPortOptions) -> [WorkerPort] {
+        let stale = current.withLock { state -> Int in
+            state.options = options
+            state.generation += 1
+            return state.generation
+        }
+        let old = spares.withLock { list -> [WorkerPort] in
+            let old = list.filter { $0.generation < stale }.map(\.port)
+            list.removeAll { $0.generation < stale }
+            return old
+        }
+        wakeup.signal()
+        return old
+    }
+
+    /// A usable spare of the current options, renamed to `id`, or nil (then the caller starts one).
     func take(as id: String) -> WorkerPort? {
+        let generation = current.withLock { $0.generation }
         let spare: WorkerPort? = spares.withLock { list in
             while !list.isEmpty {
                 let candidate = list.removeFirst()
-                if candidate.isUsable { return candidate }
+                if candidate.port.isUsable && candidate.generation == generation { return candidate.port }
             }
             return nil
         }
@@ -50,14 +74,15 @@ final class WarmSpares: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let missing = spares.withLock { list in
-                list.removeAll { !$0.isUsable }
+                list.removeAll { !$0.port.isUsable }
                 return target - list.count
             }
             if missing > 0 {
                 do {
+                    let (options, generation) = current.withLock { ($0.options, $0.generation) }
                     let port = try await WorkerPort.start(id: "\(poolName).spare", options: options, logger: logger,
                                                               onRoundTrip: onRoundTrip)
-                    spares.withLock { $0.append(port) }
+                    spares.withLock { $0.append((port, generation)) }
                     failures = 0
                     continue
                 } catch {
@@ -73,11 +98,11 @@ final class WarmSpares: Sendable {
         }
         let leftovers = spares.withLock { list in
             defer { list = [] }
-            return list
+            return list.map(\.port)
         }
         // This task is cancelled by now, and a cancelled wait would turn the polite
         // stop into an immediate SIGKILL: stop them from a task of their own.
-        let timeout = options.requestTimeout
+        let timeout = current.withLock { $0.options.requestTimeout }
         await Task {
             for spare in leftovers { await spare.stop(.timeout(timeout)) }
         }.value

@@ -34,16 +34,31 @@ public final class WorkerPool: Sendable {
         self.logger = logger
         self.hooks = hooks
         self.state = Mutex(State(desired: config.size))
-        let executable = Self.resolve(executable: config.executable)
+        self.spares = WarmSpares(target: config.warmSpares,
+                                 options: Self.options(config, executable: config.executable, maxFrameLength: maxFrameLength),
+                                 poolName: config.name, logger: logger,
+                                 onRoundTrip: { [metrics = hooks.metrics] in metrics.recordRoundTrip($0) })
+    }
+
+    static func options(_ config: SwitchboardConfig.Pool, executable name: String, maxFrameLength: Int) -> WorkerPortOptions {
+        let executable = resolve(executable: name)
         // The transcoder enforces the same maximum frame on what it reads.
         let frameArguments = executable.hasSuffix("switchboard-transcoder") && !config.arguments.contains("--max-frame")
             ? ["--max-frame", "\(maxFrameLength)"] : []
-        self.spares = WarmSpares(target: config.warmSpares, options: WorkerPortOptions(
+        return WorkerPortOptions(
             executable: executable, arguments: frameArguments + config.arguments,
             maxFrameLength: maxFrameLength, startTimeout: config.startTimeout, requestTimeout: config.requestTimeout,
             heartbeatInterval: config.heartbeatInterval, heartbeatMisses: config.heartbeatMisses,
-            mailboxLimit: config.mailboxLimit), poolName: config.name, logger: logger,
-            onRoundTrip: { [metrics = hooks.metrics] in metrics.recordRoundTrip($0) })
+            mailboxLimit: config.mailboxLimit)
+    }
+
+    /// The executable workers start from now (resolved path).
+    public var executable: String { spares.options.executable }
+
+    /// From now on, workers start from `executable`; idle spares of the old one are stopped.
+    func use(executable: String) async {
+        let stale = spares.update(options: Self.options(config, executable: executable, maxFrameLength: maxFrameLength))
+        for spare in stale { await spare.stop(.timeout(config.shutdownTimeout)) }
     }
 
     /// Warm spares ready to be adopted.
@@ -82,12 +97,14 @@ public final class WorkerPool: Sendable {
         }
     }
 
-    /// The template of every worker in this pool.
+    /// The template of every worker in this pool. Each start reads the
+    /// pool's current options, so a rollout's new executable applies to
+    /// every worker started after it.
     func workerSpec() -> ChildSpec {
-        let options = workerOptions
         let logger = logger, hooks = hooks, pool = name, mailbox = mailbox
         return ChildSpec(id: name, restart: config.restart, shutdown: .timeout(config.shutdownTimeout), kind: .worker, startWithID: {
             [self] id in
+            let options = workerOptions
             let port: WorkerPort
             if let spare = spares.take(as: id) {
                 port = spare
@@ -130,6 +147,11 @@ public final class WorkerPool: Sendable {
             logger.notice("pool scaled", metadata: ["pool": "\(name)", "from": "\(old)", "to": "\(size)"])
         }
         return size
+    }
+
+    /// Drops a stopped worker's port (after `terminateChild`).
+    func forget(_ workerID: String) {
+        _ = state.withLock { $0.ports.removeValue(forKey: workerID) }
     }
 
     /// Orders `pool.12` before `pool.3`: numeric suffix, largest first.
