@@ -40,6 +40,8 @@ public final class Orchestrator: Service, Sendable {
         sessions = SessionManager(config: config, pool: pools[0], events: events, mailbox: mailbox, logger: logger)
         edges = EdgeRegistry(settings: config.edges, events: events, metrics: metrics, logger: logger)
         rollouts = RolloutRunner(sessions: sessions, events: events, logger: logger)
+        // Sessions live on the first pool: scaling it down moves streams off the stopped workers first.
+        pools[0].setDrainer { [sessions] id in _ = try await sessions.drain(worker: id) }
         sip = config.sip.enabled
             ? SIPService(settings: config.sip, sessions: sessions, metrics: metrics, logger: logger) : nil
         root = Supervisor(
@@ -66,6 +68,10 @@ public final class Orchestrator: Service, Sendable {
             group.addTask { [sessions] in await sessions.run(); return nil }
             group.addTask { [edges] in await edges.run(); return nil }
             group.addTask { [rollouts] in await rollouts.run(); return nil }
+            group.addTask { [pools, sessions, events, logger] in
+                await Autoscaler(pools: pools, sessions: sessions, events: events, logger: logger).run()
+                return nil
+            }
             var result: ExitReason = .shutdown
             while let next = await group.next() {
                 if let next { result = next; group.cancelAll() }  // the tree ended: stop the spares

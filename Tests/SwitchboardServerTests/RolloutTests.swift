@@ -7,7 +7,7 @@ import Testing
 /// Rolling upgrades under live calls: every worker is replaced (from a new
 /// executable) after its streams move; receivers keep the same SSRC and see
 /// no gap over 200 ms.
-@Suite("Pool rollout", .serialized)
+@Suite("Pool rollout and scaling", .serialized)
 struct RolloutTests {
     @Test("a rollout under 20 live calls to a new executable: same SSRC per receiver, no gap over 200 ms, new worker binaries")
     func rolloutUnderLiveCalls() async throws {
@@ -103,6 +103,56 @@ struct RolloutTests {
             #expect(status["state"] as? String == "done", "\(status)")
             let after = try await server.workerPIDs()
             #expect(after.count == 1 && Set(after.values).isDisjoint(with: Set(before.values)), "\(before) -> \(after)")
+        }
+    }
+
+    @Test("scaling a pool down moves the streams off the stopped workers first: no call dropped, media goes on")
+    func scaleDownMovesStreams() async throws {
+        try await withLiveServer(["pools.transcoder.size": "2"]) { server in
+            var calls: [(a: UDPPeer, b: UDPPeer, portA: Int)] = []
+            for _ in 0..<4 {
+                let a = try UDPPeer(), b = try UDPPeer()
+                let (_, portA, _) = try await SessionTests.bridge(server, a: a, b: b)
+                calls.append((a, b, portA))
+            }
+            let workers = try await server.workers()
+            #expect(workers.allSatisfy { ($0["streams"] as? Int ?? 0) == 2 }, "spread over both workers: \(workers)")
+            let scaled = try await server.op("PUT", "/v1/pools/transcoder", body: "{\"size\": 1}")
+            #expect(scaled.status == 200, "\(scaled.text)")
+            let after = try await server.workers()
+            #expect(after.count == 1 && after.first?["streams"] as? Int == 4, "\(after)")
+            for (index, call) in calls.enumerated() {
+                call.a.send(RTP(payloadType: 0, sequence: 1, timestamp: 160, ssrc: 0xA, payload: [UInt8](repeating: 0xD5, count: 160)).bytes,
+                            to: call.portA)
+                #expect(throws: Never.self, "call \(index) still carries media") { _ = try call.b.receiveRTP(timeout: 3) }
+            }
+        }
+    }
+
+    @Test("autoscaling follows the streams: up to ceil(streams / target_streams), down when they end, within min and max")
+    func autoscale() async throws {
+        try await withLiveServer(["pools.transcoder.size": "1", "pools.transcoder.autoscale.min": "1", "pools.transcoder.autoscale.max": "3",
+                                  "pools.transcoder.autoscale.target_streams": "2", "pools.transcoder.autoscale.cooldown": "100ms"]) { server in
+            var ids: [String] = []
+            var peers: [UDPPeer] = []
+            for _ in 0..<5 {
+                let a = try UDPPeer(), b = try UDPPeer()
+                peers += [a, b]
+                let (id, _, _) = try await SessionTests.bridge(server, a: a, b: b)
+                ids.append(id)
+            }
+            try await eventually("the pool to grow to 3 (5 streams, 2 per worker)", timeout: .seconds(15)) {
+                try await server.workers().filter { $0["state"] as? String == "ready" }.count == 3
+            }
+            for id in ids {
+                #expect(try await server.request("DELETE", "/v1/sessions/\(id)", token: LiveServer.clientToken).status == 204)
+            }
+            try await eventually("the pool to shrink back to its minimum", timeout: .seconds(15)) {
+                try await server.workers().count == 1
+            }
+            let events = server.orchestrator.events.recent.filter { $0.type == "pool.autoscaled" }.map { "\($0.fields["from"] ?? "")->\($0.fields["to"] ?? "")" }
+            print("autoscaling: \(events)")
+            #expect(events.contains("1->3") || events.contains("1->2"))
         }
     }
 }

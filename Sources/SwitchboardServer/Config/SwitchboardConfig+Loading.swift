@@ -83,6 +83,17 @@ extension SwitchboardConfig {
                     multiplier: try c.double(k + "backoff.multiplier", default: 2, in: 1...100),
                     jitter: try c.double(k + "backoff.jitter", default: 0.2, in: 0...1))
             }
+            var autoscale: Autoscale?
+            if c.has(k + "autoscale.max") {
+                let minimum = try c.int(k + "autoscale.min", default: 1, in: 0...1024)
+                let maximum = try c.int(k + "autoscale.max", default: 1, in: 1...1024)
+                guard maximum >= minimum else {
+                    throw ConfigError(key: k + "autoscale.max", problem: "must be at least autoscale.min (\(minimum))")
+                }
+                autoscale = Autoscale(min: minimum, max: maximum,
+                                      targetStreams: try c.int(k + "autoscale.target_streams", default: 32, in: 1...100_000),
+                                      cooldown: try c.duration(k + "autoscale.cooldown", default: 30, minimum: .milliseconds(100)))
+            }
             return Pool(
                 name: name,
                 size: try c.int(k + "size", default: 2, in: 0...1024),
@@ -99,7 +110,7 @@ extension SwitchboardConfig {
                 heartbeatMisses: try c.int(k + "heartbeat_misses", default: 3, in: 1...1000),
                 mailboxLimit: try c.int(k + "mailbox_limit", default: 4096, in: 1...1_000_000),
                 warmSpares: try c.int(k + "warm_spares", default: 1, in: 0...16),
-                backoff: backoff)
+                backoff: backoff, autoscale: autoscale)
         }
         _ = baseDirectory
     }

@@ -42,6 +42,19 @@ public struct SwitchboardConfig: Sendable, Hashable {
         /// instead of waiting for a process to start (0: off, as OTP).
         public var warmSpares: Int
         public var backoff: Backoff?
+        /// `pools.NAME.autoscale.*`: nil unless `max` is set.
+        public var autoscale: Autoscale?
+    }
+
+    /// Autoscaling of a pool: its size follows the streams it carries.
+    public struct Autoscale: Sendable, Hashable {
+        /// `min`, `max`: the size stays within these.
+        public var min: Int
+        public var max: Int
+        /// `target_streams`: streams per worker aimed at (size = ceil(streams / target)).
+        public var targetStreams: Int
+        /// `cooldown`: at least this long between two scalings.
+        public var cooldown: Duration
     }
 
     public var httpListen: Endpoint

@@ -19,6 +19,8 @@ public final class WorkerPool: Sendable {
         var supervisor: Supervisor?
         /// The port of each running worker, by worker id.
         var ports: [String: WorkerPort] = [:]
+        /// Moves a worker's streams elsewhere before it stops (set by the orchestrator).
+        var drainer: (@Sendable (String) async throws -> Void)?
     }
     private let state: Mutex<State>
     let spares: WarmSpares
@@ -123,8 +125,9 @@ public final class WorkerPool: Sendable {
         })
     }
 
-    /// Sets the pool size, starting or stopping workers (newest first).
-    /// Returns the workers' ids after scaling.
+    /// Sets the pool size, starting or stopping workers (newest first). A
+    /// worker's streams are moved to the others before it stops; if they
+    /// cannot move (no room), scaling down stops there and throws.
     public func scale(to size: Int) async throws -> Int {
         await scaling.lock()
         defer { scaling.unlock() }
@@ -138,6 +141,13 @@ public final class WorkerPool: Sendable {
             running.append(try await supervisor.startChild())
         }
         while running.count > size, let victim = running.sorted(by: Self.newestFirst).first {
+            // Never drop a call: its streams move first (a failure to move stops the scale-down here).
+            if let drainer = state.withLock({ $0.drainer }) {
+                do { try await drainer(victim) } catch {
+                    state.withLock { $0.desired = running.count }
+                    throw error
+                }
+            }
             try await supervisor.terminateChild(victim)
             running.removeAll { $0 == victim }
             _ = state.withLock { $0.ports.removeValue(forKey: victim) }
@@ -147,6 +157,11 @@ public final class WorkerPool: Sendable {
             logger.notice("pool scaled", metadata: ["pool": "\(name)", "from": "\(old)", "to": "\(size)"])
         }
         return size
+    }
+
+    /// Sets what moves a worker's streams away before scaling stops it.
+    func setDrainer(_ drainer: @escaping @Sendable (String) async throws -> Void) {
+        state.withLock { $0.drainer = drainer }
     }
 
     /// Drops a stopped worker's port (after `terminateChild`).
