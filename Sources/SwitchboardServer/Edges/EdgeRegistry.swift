@@ -121,11 +121,38 @@ public actor EdgeRegistry {
     }
 
     /// Evaluates 10 times per heartbeat interval until cancelled.
+    ///
+    /// If this process itself was stopped or starved (the evaluation comes
+    /// more than two intervals late: SIGSTOP, a VM pause), silence is ours,
+    /// not the edges': every detector restarts as if each edge had just
+    /// reported, instead of declaring them all dead at once.
     public func run() async {
         let tick = settings.heartbeatInterval / 10
+        var last = ContinuousClock.now
         while !Task.isCancelled {
             do { try await Task.sleep(for: tick) } catch { return }
-            await evaluate()
+            let now = ContinuousClock.now
+            if now - last > settings.heartbeatInterval * 2 {
+                restartDetectors(after: now - last)
+            } else {
+                await evaluate()
+            }
+            last = now
+        }
+    }
+
+    /// After a pause of our own: the detectors of live edges start afresh.
+    func restartDetectors(after pause: Duration) {
+        let now = ContinuousClock.now
+        for id in entries.keys {
+            // A dead edge stays dead (its sessions have moved): its next heartbeat revives it.
+            guard var entry = entries[id], entry.health.state != .dead else { continue }
+            entry.health = EdgeHealth(configuration: healthConfiguration, registeredAt: now)
+            entries[id] = entry
+        }
+        if !entries.isEmpty {
+            logger.warning("the control plane was paused: edge failure detectors restarted", metadata: ["pause": "\(pause)"])
+            events.publish("edges.detectors_restarted", ["pause": "\(pause)"])
         }
     }
 
