@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`.
 SWIFT ?= swift
 CONFIG ?= Config/switchboard.yaml
-DEBIAN_PACKAGES := libopus-dev libsrtp2-dev pkg-config python3 ffmpeg sip-tester baresip-core
+DEBIAN_PACKAGES := libopus-dev libsrtp2-dev pkg-config python3 ffmpeg sip-tester baresip-core chromium
 PY_PACKAGES := pylibsrtp
 
 .PHONY: setup build release run test bench clean

@@ -82,12 +82,13 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            resources: [.embedInCode("UI/Static")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "SwitchboardServer", "WorkerPorts", "PortProtocol", "MediaCodecs",
+                "SwitchboardServer", "WorkerPorts", "PortProtocol", "MediaCodecs", "Edges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Supervision
+import Synchronization
 import WorkerPorts
 
 /// The orchestrator: the supervision tree (root -> one supervisor per pool
@@ -25,6 +26,8 @@ public final class Orchestrator: Service, Sendable {
     public let sip: SIPService?
     let mailbox = MediaMailbox()
     let logger: Logger
+    /// The HTTP port actually bound (with `http.listen` port 0), once the server runs.
+    let boundHTTPPort = Mutex<Int?>(nil)
 
     public init(config: SwitchboardConfig, logger: Logger, metrics: SwitchboardMetrics = SwitchboardMetrics()) {
         self.config = config

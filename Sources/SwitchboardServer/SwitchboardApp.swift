@@ -12,6 +12,7 @@ public enum SwitchboardApp {
         APIRoutes(orchestrator: orchestrator, auth: auth).register(on: router)
         EdgeRoutes(orchestrator: orchestrator, auth: auth).register(on: router.group("v1"))
         RolloutRoutes(orchestrator: orchestrator, auth: auth).register(on: router.group("v1"))
+        UIRoutes().register(on: router)
         return router
     }
 
@@ -27,7 +28,11 @@ public enum SwitchboardApp {
             router: router(orchestrator: orchestrator),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "switchboard"),
             services: services,
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? listen.port) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? listen.port
+                orchestrator.boundHTTPPort.withLock { $0 = port }
+                await onServerRunning(port)
+            },
             logger: logger)
     }
 }

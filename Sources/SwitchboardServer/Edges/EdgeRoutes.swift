@@ -59,7 +59,7 @@ extension Orchestrator {
         let streams = await sessions.streamCounts().values.reduce(0, +)
         let ready = await pools.first?.readyCount() ?? 0
         let capacity = pools.first.map { $0.desiredSize * $0.config.maxStreams } ?? 0
-        return EdgeView(id: "local", state: "alive", phi: 0, region: config.edge.region, url: "http://\(config.httpListen)",
+        return EdgeView(id: "local", state: "alive", phi: 0, region: config.edge.region, url: "http://\(config.httpListen.host):\(boundHTTPPort.withLock { $0 } ?? config.httpListen.port)",
                         lastReport: iso8601(Date()), load: capacity > 0 ? Double(streams) / Double(capacity) : 0,
                         capacity: capacity, streams: streams, workersReady: ready, cpu: nil, packetLoss: nil, heartbeats: 0,
                         mediaAddress: config.mediaAddress)

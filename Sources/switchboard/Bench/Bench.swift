@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
             `swift build -c release` first; debug builds are several times slower. Figures are \
             reported, never asserted.
             """,
-        subcommands: [PortBench.self, RestartBench.self, TranscodeBench.self, SessionsBench.self, CallsBench.self, SIPBench.self])
+        subcommands: [PortBench.self, RestartBench.self, TranscodeBench.self, SessionsBench.self, CallsBench.self, SIPBench.self, EdgesBench.self])
 }
 
 /// Options shared by the benchmarks.
