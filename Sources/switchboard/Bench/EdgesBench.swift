@@ -31,7 +31,9 @@ struct EdgesBench: AsyncParsableCommand {
             "http.listen": "127.0.0.1:0", "pools.transcoder.size": "0", "pools.transcoder.warm_spares": "0",
             "sip.enabled": "false",
         ])
-        let orchestrator = Orchestrator(config: config, logger: benchLogger())
+        var quiet = benchLogger()
+        quiet.logLevel = .critical  // every silent edge dying is an error line otherwise
+        let orchestrator = Orchestrator(config: config, logger: quiet)
         let (ports, sink) = AsyncStream<Int>.makeStream()
         var httpLogger = benchLogger()
         httpLogger.logLevel = .critical
