@@ -26,11 +26,14 @@ public final class Orchestrator: Service, Sendable {
     public let sip: SIPService?
     let mailbox = MediaMailbox()
     let logger: Logger
+    /// The configuration as last (re)loaded, for SIGHUP diffs.
+    let loaded: Mutex<SwitchboardConfig>
     /// The HTTP port actually bound (with `http.listen` port 0), once the server runs.
     let boundHTTPPort = Mutex<Int?>(nil)
 
     public init(config: SwitchboardConfig, logger: Logger, metrics: SwitchboardMetrics = SwitchboardMetrics()) {
         self.config = config
+        self.loaded = Mutex(config)
         self.logger = logger
         self.metrics = metrics
         let events = EventBus()
@@ -175,5 +178,27 @@ extension Orchestrator {
     /// Sets `switchboard_mailbox_depth` per worker from the workers' details.
     func refreshMailboxGauges() async {
         for row in await workers() { metrics.setMailboxDepth(worker: row.id, depth: row.mailboxDepth) }
+    }
+}
+
+extension Orchestrator {
+    /// Applies a reloaded configuration (SIGHUP): pool sizes, SIP routes and
+    /// timers, tokens and limits; returns every difference, applied or not.
+    public func reload(_ new: SwitchboardConfig) async -> [ConfigChange] {
+        let old = loaded.withLock { $0 }
+        let changes = old.changes(to: new)
+        for pool in pools {
+            guard let wanted = new.pools.first(where: { $0.name == pool.name })?.size, wanted != pool.desiredSize else { continue }
+            do { _ = try await pool.scale(to: wanted) } catch {
+                logger.warning("reload: cannot scale pool", metadata: ["pool": "\(pool.name)", "to": "\(wanted)", "error": "\(error)"])
+            }
+        }
+        if new.sip != old.sip { await sip?.update(new.sip) }
+        await applyReloaded(new, old: old)
+        loaded.withLock { $0 = new }
+        var fields = ["changes": changes.isEmpty ? "none" : changes.map(\.description).joined(separator: "; ")]
+        fields["applied"] = "\(changes.filter(\.applied).count)"
+        events.publish("config.reloaded", fields)
+        return changes
     }
 }

@@ -13,7 +13,7 @@ import SIP
 /// performs the machines' actions. Datagrams are handled one at a time, in
 /// arrival order (the mailbox in ``SIPService`` is bounded).
 actor B2BUA {
-    let settings: SIPSettings
+    var settings: SIPSettings
     let sessions: SessionManager
     let metrics: SwitchboardMetrics
     let logger: Logger
@@ -22,7 +22,7 @@ actor B2BUA {
     let host: String
     let port: Int
     let contact: NameAddress
-    let routes: [(regex: Regex<AnyRegexOutput>, route: SIPSettings.Route)]
+    var routes: [(regex: Regex<AnyRegexOutput>, route: SIPSettings.Route)]
 
     var servers: [ServerKey: ServerTransaction] = [:]
     var clients: [ClientKey: ClientTransaction] = [:]
@@ -160,6 +160,12 @@ actor B2BUA {
     }
 
     // MARK: routing
+
+    /// A reload (SIGHUP): routes, the default route, media and timers apply to calls placed from now on.
+    func update(_ new: SIPSettings) {
+        settings = new
+        routes = new.routes.compactMap { route in (try? Regex(route.match)).map { ($0, route) } }
+    }
 
     /// The route for A's request-URI: the first `sip.routes` entry whose
     /// `match` is found in the user part (or the host, without a user), else `sip.default_route`.

@@ -23,6 +23,14 @@ public final class SIPService: Service, Sendable {
     /// semantics: the peer retransmits) and counted.
     let mailboxLimit: Int
     private let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int?, Never>])>((nil, []))
+    private let running = Mutex<B2BUA?>(nil)
+    private let current: Mutex<SIPSettings>
+
+    /// A reload (SIGHUP): new routes and timers for calls from now on (the listen address needs a restart).
+    public func update(_ settings: SIPSettings) async {
+        current.withLock { $0 = settings }
+        if let b2bua = running.withLock({ $0 }) { await b2bua.update(settings) }
+    }
 
     init(settings: SIPSettings, sessions: SessionManager, metrics: SwitchboardMetrics, logger: Logger, mailboxLimit: Int = 8192) {
         self.settings = settings
@@ -30,6 +38,7 @@ public final class SIPService: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         self.mailboxLimit = mailboxLimit
+        self.current = Mutex(settings)
     }
 
     /// The UDP port bound (useful with `sip.listen` port 0); waits until bound, nil if binding failed.
@@ -73,11 +82,13 @@ public final class SIPService: Service, Sendable {
         let port = channel.localAddress?.port ?? settings.listen.port
         publishBound(port)
         logger.notice("SIP listening", metadata: ["address": "\(settings.listen.host):\(port)", "routes": "\(settings.routes.count)"])
-        let b2bua = B2BUA(settings: settings, localPort: port, sessions: sessions, metrics: metrics, logger: logger) { bytes, to in
+        let b2bua = B2BUA(settings: current.withLock { $0 }, localPort: port, sessions: sessions, metrics: metrics, logger: logger) { bytes, to in
             var buffer = channel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: to, data: buffer), promise: nil)
         }
+        running.withLock { $0 = b2bua }
+        defer { running.withLock { $0 = nil } }
         let (ends, endSink) = AsyncStream<(String, String)>.makeStream()
         await sessions.observeEnds { session, reason in endSink.yield((session, reason)) }
         await withTaskGroup(of: Void.self) { group in

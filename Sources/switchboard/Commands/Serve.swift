@@ -10,9 +10,10 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Reads the configuration file, then SWITCHBOARD_* environment variables \
             (SWITCHBOARD_POOLS_TRANSCODER_SIZE=4 overrides pools.transcoder.size), then --set \
-            KEY=VALUE flags, highest last. Stops gracefully on SIGTERM or SIGINT (children stopped \
-            in reverse start order) and exits 0; exits 1 if the root supervisor gives up, so \
-            systemd or Kubernetes restarts it.
+            KEY=VALUE flags, highest last. SIGHUP reloads the file and applies pool sizes, tokens, \
+            limits and SIP routes, logging what changed (and what needs a restart). Stops \
+            gracefully on SIGTERM or SIGINT (children stopped in reverse start order) and exits 0; \
+            exits 1 if the root supervisor gives up, so systemd or Kubernetes restarts it.
             """)
 
     @Option(name: .shortAndLong, help: "Configuration file.")
@@ -49,9 +50,12 @@ struct Serve: AsyncParsableCommand {
         logger.notice("starting", metadata: ["config": "\(cfg.source)", "http": "\(cfg.httpListen)",
                                               "pools": "\(cfg.pools.map { "\($0.name)=\($0.size)" }.joined(separator: ","))"])
         let orchestrator = Orchestrator(config: cfg, logger: logger)
-        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: logger) { port in
+        let path = config, reloadOverrides = values
+        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: logger, onServerRunning: { port in
             logger.notice("HTTP API listening", metadata: ["address": "\(cfg.httpListen.host):\(port)"])
-        }
+        }, reload: {
+            try await SwitchboardConfig.load(path: path, overrides: reloadOverrides)
+        })
         do {
             try await app.runService()
         } catch is Orchestrator.GaveUp {
