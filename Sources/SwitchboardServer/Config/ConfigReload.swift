@@ -17,14 +17,14 @@ public struct ConfigChange: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension SwitchboardConfig {
-    /// What differs from `self` in `new`, and whether a SIGHUP reload applies
-    /// it: pool sizes, SIP routes and timers are applied;
-    /// listen addresses, media ranges, pools' executables and the rest need a
-    /// restart (or, for an executable, a rollout). Secrets are never printed.
     /// Whether a reload applies tokens and `limits.max_sessions` (not yet: they need a restart).
     static let reloadsTokens = false
     static let reloadsLimits = false
 
+    /// What differs from `self` in `new`, and whether a SIGHUP reload applies
+    /// it: pool sizes, SIP routes and timers are applied;
+    /// listen addresses, media ranges, pools' executables and the rest need a
+    /// restart (or, for an executable, a rollout). Secrets are never printed.
     public func changes(to new: SwitchboardConfig) -> [ConfigChange] {
         var changes: [ConfigChange] = []
         func check<T: Equatable>(_ key: String, _ a: T, _ b: T, applied: Bool, note: String? = nil, secret: Bool = false) {
