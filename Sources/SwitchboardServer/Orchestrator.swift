@@ -183,7 +183,7 @@ extension Orchestrator {
 
 extension Orchestrator {
     /// Applies a reloaded configuration (SIGHUP): pool sizes, SIP routes and
-    /// timers, tokens and limits; returns every difference, applied or not.
+    /// timers; returns every difference, applied or not.
     public func reload(_ new: SwitchboardConfig) async -> [ConfigChange] {
         let old = loaded.withLock { $0 }
         let changes = old.changes(to: new)
@@ -194,7 +194,6 @@ extension Orchestrator {
             }
         }
         if new.sip != old.sip { await sip?.update(new.sip) }
-        await applyReloaded(new, old: old)
         loaded.withLock { $0 = new }
         var fields = ["changes": changes.isEmpty ? "none" : changes.map(\.description).joined(separator: "; ")]
         fields["applied"] = "\(changes.filter(\.applied).count)"

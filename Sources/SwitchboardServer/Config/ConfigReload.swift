@@ -101,10 +101,3 @@ public struct ConfigReloader: Service {
     }
 }
 
-extension Orchestrator {
-    /// Tokens and limits from a reload (their owners take them at run time).
-    func applyReloaded(_ new: SwitchboardConfig, old: SwitchboardConfig) async {
-        // Filled in as tokens and limits become reloadable.
-        _ = (new, old)
-    }
-}
