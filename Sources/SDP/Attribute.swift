@@ -23,7 +23,7 @@ public struct Attribute: Sendable, Hashable, Codable {
     }
 
     init(parsing text: Substring) {
-        if let colon = text.firstIndex(of: ":") {
+        if let colon = text.firstIndex(ofASCII: UInt8(ascii: ":")) {
             self.init(String(text[..<colon]), String(text[text.index(after: colon)...]))
         } else {
             self.init(String(text), nil)

@@ -36,7 +36,7 @@ public struct AudioStream: Sendable, Hashable, Codable {
     public init(_ description: SessionDescription) throws(SDPError) {
         var reasons: [String] = []
         var audioNumber = 0
-        for (index, media) in description.media.enumerated() where media.type.lowercased() == "audio" {
+        for (index, media) in description.media.enumerated() where media.type.equalsIgnoringCase("audio") {
             audioNumber += 1
             switch Self.usable(media, index: index, in: description) {
             case .success(let stream):

@@ -98,7 +98,7 @@ extension BridgeOffer {
             throw .unsupportedMedia("B's answer has \(answer.media.count) media sections, our offer had "
                 + "\(offerForB.media.count)")
         }
-        guard media.type.lowercased() == "audio" else {
+        guard media.type.equalsIgnoringCase("audio") else {
             throw .unsupportedMedia("B answered an audio offer with m=\(media.type)")
         }
         guard media.port != 0 else { throw .unsupportedMedia("B rejected the audio stream (port 0)") }

@@ -56,24 +56,25 @@ public struct Codec: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The supported codec an rtpmap describes (with these format parameters), or `nil`.
     public init?(rtpMap: RTPMap, formatParameters: String? = nil) {
-        let name = rtpMap.encoding.lowercased()
+        let name = rtpMap.encoding
         let channels = rtpMap.channels ?? 1
-        switch name {
-        case "opus" where rtpMap.clockRate == 48000 && channels <= 2:
+        if name.equalsIgnoringCase("opus") {
+            guard rtpMap.clockRate == 48000 && channels <= 2 else { return nil }
             self.init(name: rtpMap.encoding, clockRate: 48000, channels: 2, formatParameters: formatParameters)
-        case "pcmu" where rtpMap.clockRate == 8000 && channels == 1,
-             "pcma" where rtpMap.clockRate == 8000 && channels == 1:
+        } else if name.equalsIgnoringCase("pcmu") || name.equalsIgnoringCase("pcma") {
+            guard rtpMap.clockRate == 8000 && channels == 1 else { return nil }
             self.init(name: rtpMap.encoding, clockRate: 8000, channels: 1, formatParameters: formatParameters)
-        case "telephone-event" where Self.telephoneEventClockRates.contains(rtpMap.clockRate):
+        } else if name.equalsIgnoringCase("telephone-event") {
+            guard Self.telephoneEventClockRates.contains(rtpMap.clockRate) else { return nil }
             self.init(name: rtpMap.encoding, clockRate: rtpMap.clockRate, channels: 1,
                       formatParameters: formatParameters)
-        default:
+        } else {
             return nil
         }
     }
 
     /// Whether this is RFC 4733 telephone-event rather than an audio codec.
-    public var isTelephoneEvent: Bool { name.lowercased() == "telephone-event" }
+    public var isTelephoneEvent: Bool { name.equalsIgnoringCase("telephone-event") }
 
     /// The RFC 3551 static payload type (0 for PCMU, 8 for PCMA), if any.
     public var staticPayloadType: UInt8? {
@@ -86,7 +87,7 @@ public struct Codec: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Same name (case-insensitive), clock rate and channels; format parameters are not compared.
     public func isSameCodec(as other: Codec) -> Bool {
-        name.lowercased() == other.name.lowercased() && clockRate == other.clockRate && channels == other.channels
+        clockRate == other.clockRate && channels == other.channels && name.equalsIgnoringCase(other.name)
     }
 
     /// The rtpmap of this codec under a payload type (channels written only when not 1).

@@ -31,7 +31,7 @@ public struct Connection: Sendable, Hashable, Codable {
     var value: String { "\(networkType) \(addressType) \(address)" }
 
     init?(parsing value: Substring) {
-        let fields = value.split(separator: " ", omittingEmptySubsequences: true)
+        let fields = value.fields(UInt8(ascii: " "))
         guard fields.count == 3 else { return nil }
         self.init(networkType: String(fields[0]), addressType: String(fields[1]), address: String(fields[2]))
     }

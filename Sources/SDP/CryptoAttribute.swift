@@ -78,7 +78,7 @@ public struct CryptoAttribute: Sendable, Hashable, Codable {
     }
 
     init(parsing value: Substring) throws(FieldError) {
-        let fields = value.split(separator: " ", omittingEmptySubsequences: true)
+        let fields = value.fields(UInt8(ascii: " "))
         guard fields.count >= 3 else {
             throw FieldError("crypto '\(value)' is not '<tag> <suite> inline:<key>'")
         }
@@ -87,7 +87,7 @@ public struct CryptoAttribute: Sendable, Hashable, Codable {
         }
         let suite = CryptoSuite(rawValue: String(fields[1]))
         var keys: [Key] = []
-        for param in fields[2].split(separator: ";", omittingEmptySubsequences: false) {
+        for param in fields[2].fields(UInt8(ascii: ";"), omittingEmptySubsequences: false) {
             keys.append(try Self.parseKey(param, suite: suite))
         }
         self.init(tag: tag, suite: suite, keys: keys, sessionParameters: fields.dropFirst(3).map(String.init))
@@ -97,7 +97,7 @@ public struct CryptoAttribute: Sendable, Hashable, Codable {
         guard param.hasPrefix("inline:") else {
             throw FieldError("crypto key method in '\(param)' is not 'inline:'")
         }
-        let parts = param.dropFirst("inline:".count).split(separator: "|", omittingEmptySubsequences: false)
+        let parts = param.dropFirst("inline:".count).fields(UInt8(ascii: "|"), omittingEmptySubsequences: false)
         guard parts.count <= 3, let keyText = parts.first else {
             throw FieldError("crypto key '\(param)' has too many '|' fields")
         }

@@ -19,7 +19,8 @@ public struct FormatParameters: Sendable, Hashable, Codable {
 
     /// Parses the value of an `a=fmtp` attribute; `nil` when malformed.
     public init?(_ value: String) {
-        guard let space = value.firstIndex(of: " ") else { return nil }
+        let value = value[...]
+        guard let space = value.firstIndex(ofASCII: UInt8(ascii: " ")) else { return nil }
         let format = value[..<space]
         guard !format.isEmpty else { return nil }
         self.init(format: String(format), parameters: String(value[value.index(after: space)...]))

@@ -57,7 +57,10 @@ public struct MediaDescription: Sendable, Hashable, Codable {
 
     /// What a payload type means: its `a=rtpmap`, else the RFC 3551 static mapping (0 PCMU, 8 PCMA ...).
     public func rtpMap(for payloadType: UInt8) -> RTPMap? {
-        rtpMaps.first { $0.payloadType == payloadType } ?? RTPMap.staticMap(for: payloadType)
+        for attribute in attributes where attribute.name == "rtpmap" {
+            if let value = attribute.value, let map = RTPMap(value), map.payloadType == payloadType { return map }
+        }
+        return RTPMap.staticMap(for: payloadType)
     }
 
     /// The `a=fmtp` lines, in order.

@@ -51,14 +51,18 @@ public struct RTPMap: Sendable, Hashable, Codable {
     }
 
     init(parsing value: Substring) throws(FieldError) {
-        guard let space = value.firstIndex(of: " ") else {
+        if let parsed = Self.parsingASCII(value) {
+            self = parsed
+            return
+        }
+        guard let space = value.firstIndex(ofASCII: UInt8(ascii: " ")) else {
             throw FieldError("rtpmap '\(value)' has no encoding (expected '<pt> <encoding>/<clock rate>')")
         }
         guard let pt = Digits.int(value[..<space], max: 127) else {
             throw FieldError("rtpmap payload type '\(value[..<space])' is not in 0...127")
         }
-        let parts = value[value.index(after: space)...].split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts.count <= 3, !parts[0].isEmpty, !parts[0].contains(" ") else {
+        let parts = value[value.index(after: space)...].fields(UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts.count <= 3, !parts[0].isEmpty, !parts[0].contains(ascii: UInt8(ascii: " ")) else {
             throw FieldError("rtpmap '\(value)' is not '<pt> <encoding>/<clock rate>[/<channels>]'")
         }
         guard let rate = Digits.int(parts[1], max: Int(UInt32.max)), rate > 0 else {
@@ -72,6 +76,47 @@ public struct RTPMap: Sendable, Hashable, Codable {
             channels = count
         }
         self.init(payloadType: UInt8(pt), encoding: String(parts[0]), clockRate: UInt32(rate), channels: channels)
+    }
+}
+
+extension RTPMap {
+    /// The common case of ``init(parsing:)`` over bytes: a well-formed ASCII
+    /// value gives the same map; anything else (including every error) gives
+    /// nil, and the general parser decides.
+    static func parsingASCII(_ value: Substring) -> RTPMap? {
+        let bytes = value.utf8
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        func number(max: UInt64) -> UInt64? {
+            var n: UInt64 = 0
+            var digits = 0
+            while i != end, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                n = n * 10 + UInt64(bytes[i] - 0x30)
+                digits += 1
+                guard digits <= 10, n <= max else { return nil }
+                bytes.formIndex(after: &i)
+            }
+            return digits > 0 ? n : nil
+        }
+        guard let pt = number(max: 127), i != end, bytes[i] == UInt8(ascii: " ") else { return nil }
+        bytes.formIndex(after: &i)
+        let encodingStart = i
+        while i != end, bytes[i] != UInt8(ascii: "/") {
+            guard bytes[i] > 0x20, bytes[i] < 0x7F else { return nil }  // no space, no control, ASCII only
+            bytes.formIndex(after: &i)
+        }
+        guard i != end, i != encodingStart else { return nil }
+        let encoding = String(value[encodingStart..<i])
+        bytes.formIndex(after: &i)
+        guard let rate = number(max: UInt64(UInt32.max)), rate > 0 else { return nil }
+        var channels: Int?
+        if i != end {
+            guard bytes[i] == UInt8(ascii: "/") else { return nil }
+            bytes.formIndex(after: &i)
+            guard let count = number(max: 255), count > 0, i == end else { return nil }
+            channels = Int(count)
+        }
+        return RTPMap(payloadType: UInt8(pt), encoding: encoding, clockRate: UInt32(rate), channels: channels)
     }
 }
 

@@ -36,11 +36,21 @@ enum SDPLineReader {
             var contentEnd = end
             if contentEnd > start, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }  // CRLF, or a CR at EOF
             let content = bytes[start..<contentEnd]
-            if content.contains(0) { throw .nulByte(line: number) }
-            if let control = content.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
-                throw .controlCharacter(line: number, control)
+            // One pass for the usual line (printable ASCII, tabs): no NUL or control byte to
+            // report, and ASCII is valid UTF-8. Anything else is checked as before, in order.
+            var plain = true
+            for byte in content where byte < 0x20 || byte >= 0x7F {
+                if byte != 0x09 { plain = false; break }
             }
-            guard let text = String(validating: content, as: UTF8.self) else { throw .invalidUTF8(line: number) }
+            if !plain {
+                if content.contains(0) { throw .nulByte(line: number) }
+                if let control = content.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+                    throw .controlCharacter(line: number, control)
+                }
+            }
+            guard let text = plain ? String(decoding: content, as: UTF8.self) : String(validating: content, as: UTF8.self) else {
+                throw .invalidUTF8(line: number)
+            }
             lines.append(SDPLine(number: number, text: text))
             number += 1
             start = end + 1

@@ -34,6 +34,15 @@ struct SDPParser {
         "v", "o", "s", "i", "u", "e", "p", "c", "b", "t", "r", "z", "k", "a", "m",
     ]
 
+    private static func isSessionType(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "v"), UInt8(ascii: "o"), UInt8(ascii: "s"), UInt8(ascii: "i"), UInt8(ascii: "u"),
+             UInt8(ascii: "e"), UInt8(ascii: "p"), UInt8(ascii: "c"), UInt8(ascii: "b"), UInt8(ascii: "t"),
+             UInt8(ascii: "r"), UInt8(ascii: "z"), UInt8(ascii: "k"), UInt8(ascii: "a"), UInt8(ascii: "m"): true
+        default: false
+        }
+    }
+
     init(limits: SDPLimits, lines: [SDPLine]) {
         self.limits = limits
         self.lines = lines
@@ -131,6 +140,13 @@ struct SDPParser {
 
     private static func split(_ line: SDPLine) throws(SDPError) -> (type: Character, value: Substring, number: Int) {
         let text = line.text
+        // The usual line: an ASCII letter of a known type, then '=' (a byte that starts no
+        // grapheme cluster with what precedes it, so the first Character is that letter).
+        let utf8 = text.utf8
+        if utf8.count >= 2, let type = utf8.first, utf8[utf8.index(after: utf8.startIndex)] == UInt8(ascii: "="),
+           Self.isSessionType(type), utf8.count == 2 || utf8[utf8.index(utf8.startIndex, offsetBy: 2)] < 0x80 {
+            return (Character(Unicode.Scalar(type)), text[utf8.index(utf8.startIndex, offsetBy: 2)...], line.number)
+        }
         guard let first = text.first else { throw .malformedLine(line: line.number, "empty line") }
         let afterFirst = text.index(after: text.startIndex)
         guard afterFirst < text.endIndex, text[afterFirst] == "=" else {
@@ -141,7 +157,7 @@ struct SDPParser {
     }
 
     private static func origin(_ value: Substring, line: Int) throws(SDPError) -> Origin {
-        let fields = value.split(separator: " ", omittingEmptySubsequences: true)
+        let fields = value.fields(UInt8(ascii: " "))
         guard fields.count == 6 else {
             throw .malformedLine(line: line, "o= has \(fields.count) fields, expected 6: "
                 + "'<username> <sess-id> <sess-version> <nettype> <addrtype> <address>'")
@@ -166,11 +182,11 @@ struct SDPParser {
     }
 
     private static func mediaLine(_ value: Substring, line: Int) throws(SDPError) -> MediaDescription {
-        let fields = value.split(separator: " ", omittingEmptySubsequences: true)
+        let fields = value.fields(UInt8(ascii: " "))
         guard fields.count >= 4 else {
             throw .badMediaLine(line: line, "'m=\(value.prefix(60))' is not '<media> <port> <proto> <format>...'")
         }
-        let portField = fields[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let portField = fields[1].fields(UInt8(ascii: "/"), maxSplits: 1, omittingEmptySubsequences: false)
         guard let portNumber = Digits.uint64(portField[0]) else {
             throw .badPort(line: line, "port '\(portField[0])' is not a number")
         }

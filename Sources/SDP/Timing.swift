@@ -20,7 +20,7 @@ public struct Timing: Sendable, Hashable, Codable {
     }
 
     init?(parsing value: Substring) {
-        let fields = value.split(separator: " ", omittingEmptySubsequences: true)
+        let fields = value.fields(UInt8(ascii: " "))
         guard fields.count == 2, let start = Digits.uint64(fields[0]), let stop = Digits.uint64(fields[1]) else {
             return nil
         }

@@ -24,10 +24,10 @@ public struct TransportProfile: RawRepresentable, Sendable, Hashable, Codable, C
     public static let supported: [TransportProfile] = [.rtpAVP, .rtpSAVP]
 
     /// Whether the format list holds RTP payload type numbers.
-    public var isRTP: Bool { rawValue.uppercased().contains("RTP/") }
+    public var isRTP: Bool { rawValue.uppercasedContains("RTP/") }
 
     /// Whether media is SRTP.
-    public var isSecure: Bool { rawValue.uppercased().contains("SAVP") }
+    public var isSecure: Bool { rawValue.uppercasedContains("SAVP") }
 
     public var description: String { rawValue }
 }

@@ -8,6 +8,27 @@ func monotonicNanoseconds() -> UInt64 {
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }
 
+/// Whether busy-polling the pipe after a read pays: it does when the next
+/// frame usually comes within the spin window (a request in flight answered
+/// in microseconds), not when the pipe is busy but its frames come further
+/// apart than that (many requests in flight on a loaded machine: every spin
+/// would then burn its whole window in `read` and `sched_yield` calls that
+/// take the core from the threads doing the work). Each wait is scored,
+/// spun or slept through alike — a sleep that ended within the window would
+/// have been a successful spin — so the policy comes back once frames are
+/// close together again.
+struct SpinPolicy {
+    /// Recent waits that ended within the window, in 1/256 (moving average, 1/8 weight per wait).
+    private var hitRate = 256
+
+    var worthIt: Bool { hitRate >= 128 }
+
+    mutating func waited(_ nanoseconds: UInt64, window: UInt64) {
+        let hit = nanoseconds <= window ? 256 : 0
+        hitRate += (hit - hitRate) / 8
+    }
+}
+
 extension WorkerPort {
     /// How long the reader busy-polls after a read before sleeping (50 us).
     static let spinNanoseconds: UInt64 = 50_000
@@ -37,6 +58,8 @@ extension WorkerPort {
         let flags = fcntl(process.stdoutFD, F_GETFL)
         _ = fcntl(process.stdoutFD, F_SETFL, flags | O_NONBLOCK)
         var spinUntil: UInt64 = 0
+        var spin = SpinPolicy()
+        var waitingSince: UInt64 = 0  // when the pipe was last found empty (0: not waiting)
 
         readLoop: while true {
             guard let base = buffer.baseAddress else { break }
@@ -45,9 +68,12 @@ extension WorkerPort {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK {
+                    let now = monotonicNanoseconds()
+                    if waitingSince == 0 { waitingSince = now }
                     // Busy-poll briefly after activity (a reply often follows within
-                    // microseconds), then sleep in poll: Erlang's scheduler busy-wait.
-                    if monotonicNanoseconds() < spinUntil {
+                    // microseconds), then sleep in poll: Erlang's scheduler busy-wait —
+                    // while it pays (see SpinPolicy).
+                    if now < spinUntil {
                         sched_yield()  // let a woken task run on this core first
                         continue
                     }
@@ -58,7 +84,12 @@ extension WorkerPort {
                 endReason = "read error: \(String(cString: strerror(errno)))"
                 break
             }
-            spinUntil = monotonicNanoseconds() &+ Self.spinNanoseconds
+            let now = monotonicNanoseconds()
+            if waitingSince != 0 {
+                spin.waited(now &- waitingSince, window: Self.spinNanoseconds)
+                waitingSince = 0
+            }
+            spinUntil = spin.worthIt ? now &+ Self.spinNanoseconds : 0
             decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             var violation: String?
             do {

@@ -151,6 +151,9 @@ public final class WorkerPort: Sendable {
 
     public var isClosed: Bool { state.withLock { $0.closed != nil } }
 
+    /// True once a polite or brutal stop began (``stop(_:)``): the worker is on its way out.
+    public var isStopping: Bool { state.withLock { $0.stopping } }
+
     // MARK: requests
 
     /// Sends a request and suspends until its reply, error or timeout.

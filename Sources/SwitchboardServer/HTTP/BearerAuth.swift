@@ -23,13 +23,26 @@ public struct BearerAuth: Sendable {
         guard let header = request.headers[.authorization] else {
             throw unauthorized("an Authorization: Bearer token is required")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let presented = Self.bearerToken(header) else {
             throw unauthorized("the Authorization header must be 'Bearer TOKEN'")
         }
-        let presented = Array(parts[1].utf8)
         for (token, role) in tokens where constantTimeEqual(token, presented) { return role }
         throw unauthorized("unknown token")
+    }
+
+    /// The token of `Bearer TOKEN` (scheme in any case; spaces before it
+    /// skipped, everything after the one space that follows it kept), or nil.
+    static func bearerToken(_ header: String) -> Substring.UTF8View? {
+        let bytes = header.utf8
+        guard let start = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }),
+              let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        let token = bytes[bytes.index(after: space)...]
+        guard !token.isEmpty else { return nil }
+        let scheme = bytes[start..<space]
+        let isBearer = scheme.allSatisfy { $0 < 0x80 }
+            ? scheme.elementsEqual("bearer".utf8) { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }
+            : String(decoding: scheme, as: UTF8.self).lowercased() == "bearer"
+        return isBearer ? token : nil
     }
 
     /// Throws 401/403 unless the request's token has one of `roles`.
@@ -47,9 +60,9 @@ public struct BearerAuth: Sendable {
     }
 }
 
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
     guard a.count == b.count else { return false }
     var diff: UInt8 = 0
-    for i in 0..<a.count { diff |= a[i] ^ b[i] }
+    for (x, y) in zip(a, b) { diff |= x ^ y }
     return diff == 0
 }

@@ -26,7 +26,9 @@ public final class EventBus: Sendable {
         var sequence: UInt64 = 0
         var subscribers: [UInt64: AsyncStream<SwitchboardEvent>.Continuation] = [:]
         var nextSubscriber: UInt64 = 0
+        /// The last `historyLimit` events, a ring: `recent[next]` is the oldest once full.
         var recent: [SwitchboardEvent] = []
+        var next = 0
     }
     private let state = Mutex(State())
     public let bufferLimit: Int
@@ -39,17 +41,24 @@ public final class EventBus: Sendable {
     }
 
     public func publish(_ type: String, _ fields: [String: String]) {
+        let time = Date()
         state.withLock { s in
             s.sequence += 1
-            let event = SwitchboardEvent(type: type, fields: fields, sequence: s.sequence)
-            s.recent.append(event)
-            if s.recent.count > historyLimit { s.recent.removeFirst(s.recent.count - historyLimit) }
+            let event = SwitchboardEvent(type: type, time: time, fields: fields, sequence: s.sequence)
+            if s.recent.count < historyLimit {
+                s.recent.append(event)
+            } else if historyLimit > 0 {
+                s.recent[s.next] = event  // overwrite the oldest (no shifting of the whole history)
+                s.next = (s.next + 1) % historyLimit
+            }
             for c in s.subscribers.values { c.yield(event) }
         }
     }
 
     /// The last events, oldest first.
-    public var recent: [SwitchboardEvent] { state.withLock { $0.recent } }
+    public var recent: [SwitchboardEvent] {
+        state.withLock { s in Array(s.recent[s.next...] + s.recent[..<s.next]) }
+    }
 
     /// A stream of events from now on; ends when the consumer stops iterating.
     public func subscribe() -> AsyncStream<SwitchboardEvent> {

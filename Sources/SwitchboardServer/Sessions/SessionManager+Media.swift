@@ -28,38 +28,61 @@ extension SessionManager {
     func handle(_ notice: MediaMailbox.Notice) async {
         switch notice {
         case let .workerStarted(_, worker, port):
+            knownWorkers.insert(worker)
             await reopenStreams(on: worker, port: port)
         case let .workerEvent(worker, code, payload, at):
-            guard code == EventCode.streamStats.rawValue,
-                  let report = try? PortMessage(type: .event, payload: payload).decodeJSON(StreamStatsReport.self) else { return }
+            guard code == EventCode.streamStats.rawValue, let report = try? StreamPayloads.streamStatsReport(payload) else { return }
             for stats in report.streams { await record(stats, from: worker, at: at) }
         }
     }
 
     func record(_ stats: StreamStats, from worker: String, at: ContinuousClock.Instant) async {
-        guard let id = streamIDs[stats.stream], var record = sessions[id], record.worker == worker, !record.state.isTerminal else { return }
+        guard let id = streamIDs[stats.stream], let record = sessions[id], record.worker == worker, !record.state.isTerminal else { return }
         let before = (record.stats?.a.packetsIn ?? 0) + (record.stats?.b.packetsIn ?? 0)
         record.stats = stats
         record.statsAt = at
-        let grew = stats.a.packetsIn + stats.b.packetsIn > before
-        let actions = grew ? record.machine.handle(.mediaSeen) : []
-        sessions[id] = record
-        await perform(actions, for: id)
+        if stats.a.packetsIn + stats.b.packetsIn > before { await perform(record.machine.handle(.mediaSeen), for: record) }
     }
 
-    /// Sends `open_stream` to the session's worker.
+    /// Sends `open_stream` to the session's worker. If the session's media
+    /// was released meanwhile (ended while the request was out), the stream
+    /// is closed again at once: nothing else would close it.
     func open(_ plan: OpenStream, session id: String) async throws(SessionFailure) {
-        guard let worker = sessions[id]?.worker, let port = pool.port(worker), port.isUsable else {
-            throw .workerFailed("the session's worker is not running")
+        if let failure = await tryOpen(plan, session: id).failure { throw failure }
+    }
+
+    enum OpenOutcome {
+        case opened
+        /// The worker could not bind a port: another process holds it.
+        case portTaken(SessionFailure)
+        case failed(SessionFailure)
+
+        var failure: SessionFailure? {
+            switch self {
+            case .opened: nil
+            case let .portTaken(failure), let .failed(failure): failure
+            }
         }
+    }
+
+    func tryOpen(_ plan: OpenStream, session id: String) async -> OpenOutcome {
+        guard let record = sessions[id], let port = pool.port(record.worker), port.isUsable else {
+            return .failed(.workerFailed("the session's worker is not running"))
+        }
+        let worker = record.worker
         do {
-            let request = try PortMessage.json(.request, plan)
-            _ = try await port.call(.openStream, request.payload)
+            _ = try await port.call(.openStream, StreamPayloads.openStream(plan))
         } catch {
-            throw .workerFailed("open_stream on \(worker): \(error)")
+            let failure = SessionFailure.workerFailed("open_stream on \(worker): \(error)")
+            if case .remote(code: "unavailable", _) = error { return .portTaken(failure) }
+            return .failed(failure)
         }
-        sessions[id]?.plan = plan
-        sessions[id]?.openedAt = .now
+        record.plan = plan
+        record.openedAt = .now
+        if record.endedAt != nil {
+            _ = try? await port.call(.closeStream, StreamPayloads.selector(plan.stream))
+        }
+        return .opened
     }
 
     /// A worker (re)started under an id that carries streams: re-open each on
@@ -121,60 +144,81 @@ extension SessionManager {
     // MARK: actions and timers
 
     func perform(_ actions: [SessionMachine.Action], for id: String) async {
+        guard let record = sessions[id] else { return }
+        await perform(actions, for: record)
+    }
+
+    func perform(_ actions: [SessionMachine.Action], for record: SessionRecord) async {
+        let id = record.id
         for action in actions {
             switch action {
             case let .startTimer(timer, duration):
-                deadlines[id, default: [:]][timer] = .now + duration
+                let deadline = ContinuousClock.now + duration
+                record.deadlines[timer] = deadline
+                if nextDue.map({ deadline < $0 }) ?? true { nextDue = deadline }
             case let .cancelTimer(timer):
-                deadlines[id]?[timer] = nil
+                record.deadlines[timer] = nil
             case let .transitioned(from, to):
+                let reason = record.machine.endReason?.rawValue
                 var fields = ["session": id, "from": from.rawValue, "to": to.rawValue]
-                if let reason = sessions[id]?.machine.endReason { fields["reason"] = reason.rawValue }
+                if let reason { fields["reason"] = reason }
                 events.publish("session.\(to.rawValue)", fields)
-                if to.isTerminal { endObserver?(id, fields["reason"] ?? sessions[id]?.machine.failure ?? to.rawValue) }
-                logger.info("session \(to.rawValue)", metadata: ["session": "\(id)", "from": "\(from.rawValue)"])
+                if to.isTerminal { endObserver?(id, reason ?? record.machine.failure ?? to.rawValue) }
+                logger.debug("session \(to.rawValue)", metadata: ["session": "\(id)", "from": "\(from.rawValue)"])
             case .releaseMedia:
-                await release(id)
+                await release(record)
             }
         }
     }
 
-    func release(_ id: String) async {
-        guard var record = sessions[id], record.endedAt == nil else { return }
+    func release(_ record: SessionRecord) async {
+        guard record.endedAt == nil else { return }
+        let id = record.id
         record.endedAt = .now
-        sessions[id] = record
         liveCount -= 1
         endedOrder.append((id, .now))
-        deadlines[id] = nil
+        record.deadlines.cancelAll()
         if record.plan != nil, let port = pool.port(record.worker), port.isUsable,
-           let request = try? PortMessage.json(.request, StreamSelector(stream: record.streamID)) {
-            if let final = try? await port.call(.closeStream, request.payload),
-               let stats = try? PortMessage(type: .reply, payload: final).decodeJSON(StreamStats.self) {
-                sessions[id]?.stats = stats
-            }
+           let final = try? await port.call(.closeStream, StreamPayloads.selector(record.streamID)) {
+            // The worker closed the stream's sockets: its ports are free right now.
+            let now = ContinuousClock.now
+            recentlyFreed.freed(record.portA, at: now)
+            recentlyFreed.freed(record.portB, at: now)
+            if let stats = try? StreamPayloads.streamStats(final) { record.stats = stats }
         }
         allocator.release(record.portA)
         allocator.release(record.portB)
         placed[record.worker]?.remove(id)
         streamIDs[record.streamID] = nil
+        record.compact()
     }
 
+    /// Fires the timers that are due (walking the sessions only when one may
+    /// be: see ``nextDue``), then purges ended sessions past their retention.
     func fireDueTimers(now: ContinuousClock.Instant) async {
-        var due: [(String, SessionTimer)] = []
-        for (id, timers) in deadlines {
-            for (timer, deadline) in timers where deadline <= now { due.append((id, timer)) }
-        }
-        deadlines = deadlines.filter { !$0.value.isEmpty }
-        for (id, timer) in due {
-            deadlines[id]?[timer] = nil
-            guard var record = sessions[id] else { continue }
-            let actions = record.machine.handle(.timerFired(timer))
-            sessions[id] = record
-            await perform(actions, for: id)
+        if let due = nextDue, due <= now {
+            var fired: [(SessionRecord, SessionTimer)] = []
+            var next: ContinuousClock.Instant?
+            for record in sessions.values where !record.state.isTerminal {
+                for timer in SessionTimer.allCases {
+                    guard let deadline = record.deadlines[timer] else { continue }
+                    if deadline <= now {
+                        fired.append((record, timer))
+                    } else if next.map({ deadline < $0 }) ?? true {
+                        next = deadline
+                    }
+                }
+            }
+            nextDue = next
+            for (record, timer) in fired {
+                record.deadlines[timer] = nil
+                await perform(record.machine.handle(.timerFired(timer)), for: record)
+            }
         }
         // Ended sessions stay visible for a while, then go (oldest first).
         var purged = 0
-        while purged < endedOrder.count, now - endedOrder[purged].at > .seconds(300) {
+        while purged < endedOrder.count,
+              endedOrder.count - purged > Self.endedKept || now - endedOrder[purged].at > Self.endedRetention {
             sessions[endedOrder[purged].id] = nil
             purged += 1
         }
@@ -183,11 +227,8 @@ extension SessionManager {
 
     /// Ends every session (shutdown).
     func endAll() async {
-        for id in sessions.keys {
-            guard var record = sessions[id] else { continue }
-            let actions = record.machine.handle(.endRequested(.shutdown))
-            sessions[id] = record
-            await perform(actions, for: id)
+        for record in Array(sessions.values) {
+            await perform(record.machine.handle(.endRequested(.shutdown)), for: record)
         }
     }
 }

@@ -18,12 +18,12 @@ extension SessionManager {
         do {
             if fromA {
                 let key = current.legB.srtp?.localKey
-                bridge = try BridgeOffer(offerFromA: description, localB: endpoint(record.portB), options: record.bridge.options,
+                bridge = try BridgeOffer(offerFromA: description, localB: endpoint(record.portB), options: record.options,
                                          keyProvider: { key ?? Self.freshKey() })
             } else {
                 // B's offer, bridged towards A: A keeps the codec and profile it has.
                 let key = current.legA.srtp?.localKey
-                var options = record.bridge.options
+                var options = record.options
                 options.codecs = [current.legA.codec]
                 options.profile = current.legA.profile
                 bridge = try BridgeOffer(offerFromA: description, localB: endpoint(record.portA), options: options,
@@ -57,7 +57,7 @@ extension SessionManager {
             } else {
                 let key = current.legB.srtp?.localKey
                 let reversed = try bridge.answer(description, localA: endpoint(record.portB), keyProvider: { key ?? Self.freshKey() })
-                answer = BridgeAnswer(answerForA: current.answerForA, legA: reversed.legB, legB: reversed.legA)
+                answer = BridgeAnswer(answerForA: reversed.answerForA, legA: reversed.legB, legB: reversed.legA)
                 text = reversed.answerForA.text
             }
         } catch {
@@ -65,8 +65,8 @@ extension SessionManager {
             throw .from(error)
         }
         sessions[id]?.reoffer = nil
-        sessions[id]?.answer = answer
-        if fromA { sessions[id]?.bridge = bridge }
+        sessions[id]?.answer = AgreedLegs(answer)
+        if fromA { sessions[id]?.options = bridge.options }
         if let plan = record.plan {
             let advanced = Self.advance(plan, stats: record.stats, at: record.statsAt ?? record.openedAt ?? .now, now: .now)
             var next = plan
@@ -87,7 +87,7 @@ extension SessionManager {
             }
         }
         let held = answer.legA.direction == .inactive || answer.legB.direction == .inactive
-        if var updated = sessions[id] {
+        if let updated = sessions[id] {
             let actions = updated.machine.handle(.held(held))
             sessions[id] = updated
             await perform(actions, for: id)

@@ -18,20 +18,31 @@ public actor SessionManager {
     let timeouts: SessionTimeouts
     let maxSessions: Int
     var allocator: MediaPortAllocator
+    /// Pairs our workers just closed: handed out again without a probe.
+    var recentlyFreed: RecentlyFreedPorts
+    /// Every session, live or ended (ended ones until ``fireDueTimers(now:)`` purges them).
     var sessions: [String: SessionRecord] = [:]
     /// Session ids by the worker their stream is placed on.
     var placed: [String: Set<String>] = [:]
     var streamIDs: [UInt32: String] = [:]
     var nextStream: UInt32 = 0
-    var deadlines: [String: [SessionTimer: ContinuousClock.Instant]] = [:]
+    /// No timer of any session fires before this (nil: none armed). The timer
+    /// tick walks the sessions only once it has passed.
+    var nextDue: ContinuousClock.Instant?
     /// Workers being drained: no new sessions go there.
     var draining: Set<String> = []
+    /// Ids of the pool's workers seen so far (started, or listed by the
+    /// supervisor): placement looks at their ports without asking the supervisor.
+    var knownWorkers: Set<String> = []
     /// Sessions not ended or failed (kept as a count: never recomputed by walking the records).
     var liveCount = 0
     /// Told of every session that ends or fails (the SIP front-end hangs up its calls).
     var endObserver: (@Sendable (_ session: String, _ reason: String) -> Void)?
-    /// Ended sessions in the order they ended, purged after a while.
+    /// Ended sessions in the order they ended, purged after ``endedRetention``
+    /// or beyond the newest ``endedKept``.
     var endedOrder: [(id: String, at: ContinuousClock.Instant)] = []
+    static let endedRetention: Duration = .seconds(300)
+    static let endedKept = 10_000
 
     init(config: SwitchboardConfig, pool: WorkerPool, events: EventBus, mailbox: MediaMailbox, logger: Logger) {
         self.config = config
@@ -42,6 +53,7 @@ public actor SessionManager {
         self.timeouts = config.sessionTimeouts
         self.maxSessions = config.maxSessions
         self.allocator = MediaPortAllocator(range: config.mediaPortRange)
+        self.recentlyFreed = RecentlyFreedPorts(range: config.mediaPortRange)
     }
 
     // MARK: requests
@@ -54,7 +66,10 @@ public actor SessionManager {
         let options: BridgeOptions
         do { options = try BridgeOptions.transcode(codecs: codecs, profile: profile) } catch { throw .from(error) }
         guard let worker = await placement() else { throw .noCapacity("no ready worker with capacity") }
-        guard let portA = allocateFreePort() else { throw .noCapacity("media.port_range exhausted") }
+        // A's port is not probed now: A learns it only from our answer, so if
+        // another process holds it when the worker binds it, the answer takes
+        // another one (see answer(_:sdp:)). B's goes into the offer for B: probed.
+        guard let portA = allocator.allocate() else { throw .noCapacity("media.port_range exhausted") }
         guard let portB = allocateFreePort() else {
             allocator.release(portA)
             throw .noCapacity("media.port_range exhausted")
@@ -71,59 +86,71 @@ public actor SessionManager {
         nextStream &+= 1
         let id = Self.newID()
         var rng = SystemRandomNumberGenerator()
-        func out() -> (ssrc: UInt32, seq: UInt16, ts: UInt32) { (rng.next(), UInt16.random(in: 0...0x7fff, using: &rng), rng.next()) }
+        let seqs: UInt64 = rng.next()  // one draw for both legs' sequence numbers (15 bits each)
+        func out(_ shift: UInt64) -> (ssrc: UInt32, seq: UInt16, ts: UInt32) {
+            let draw: UInt64 = rng.next()
+            return (UInt32(truncatingIfNeeded: draw), UInt16(truncatingIfNeeded: seqs >> shift) & 0x7fff, UInt32(truncatingIfNeeded: draw >> 32))
+        }
         let (machine, actions) = SessionMachine.offered(timeouts: timeouts)
         let record = SessionRecord(
-            id: id, machine: machine, createdAt: Date(), labels: labels, bridge: bridge, answer: nil, portA: portA, portB: portB,
-            worker: worker, streamID: nextStream, plan: nil, openedAt: nil, stats: nil, statsAt: nil, endedAt: nil,
-            initialOut: (out(), out()))
+            id: id, machine: machine, createdAt: Date(), labels: labels, offer: bridge, portA: portA, portB: portB,
+            worker: worker, streamID: nextStream, initialOut: (out(0), out(16)))
         sessions[id] = record
         liveCount += 1
         placed[worker, default: []].insert(id)
         streamIDs[record.streamID] = id
         events.publish("session.offered", ["session": id, "worker": worker])
-        logger.info("session offered", metadata: ["session": "\(id)", "worker": "\(worker)", "ports": "\(portA),\(portB)"])
-        await perform(actions, for: id)
+        logger.debug("session offered", metadata: ["session": "\(id)", "worker": "\(worker)", "ports": "\(portA),\(portB)"])
+        await perform(actions, for: record)
         return record.view(sdp: bridge.offerForB.text)
     }
 
     /// B's answer: open the stream on the worker and return the answer for A.
     public func answer(_ id: String, sdp: String) async throws(SessionFailure) -> SessionView {
-        guard var record = sessions[id] else { throw .notFound("no session \(id)") }
-        guard record.state == .offered else { throw .conflict("session \(id) is \(record.state.rawValue), not offered") }
-        let bridged: BridgeAnswer
-        do {
-            let description = try SessionDescription(parsing: sdp)
-            bridged = try record.bridge.answer(description, localA: MediaEndpoint(address: config.mediaAddress, port: UInt16(record.portA)),
-                                               keyProvider: Self.freshKey)
-        } catch {
-            throw .from(error)
+        guard let record = sessions[id] else { throw .notFound("no session \(id)") }
+        guard record.state == .offered, let offer = record.offer else {
+            throw .conflict("session \(id) is \(record.state.rawValue), not offered")
         }
-        record.answer = bridged
-        let plan = OpenStream(
-            stream: record.streamID,
-            a: streamLeg(bridged.legA, port: record.portA, out: record.initialOut.a),
-            b: streamLeg(bridged.legB, port: record.portB, out: record.initialOut.b),
-            statsIntervalMs: 500)
-        sessions[id] = record
-        do {
-            try await open(plan, session: id)
-        } catch {
-            await perform(sessions[id]?.machine.handle(.placementFailed("\(error)")) ?? [], for: id)
-            throw error
+        let description: SessionDescription
+        do { description = try SessionDescription(parsing: sdp) } catch { throw .from(error) }
+        var bridged: BridgeAnswer
+        var retries = 0
+        while true {
+            do {
+                bridged = try offer.answer(description, localA: MediaEndpoint(address: config.mediaAddress, port: UInt16(record.portA)),
+                                           keyProvider: Self.freshKey)
+            } catch {
+                throw .from(error)
+            }
+            record.answer = AgreedLegs(bridged)
+            let plan = OpenStream(
+                stream: record.streamID,
+                a: streamLeg(bridged.legA, port: record.portA, out: record.initialOut.a),
+                b: streamLeg(bridged.legB, port: record.portB, out: record.initialOut.b),
+                statsIntervalMs: 500)
+            let outcome = await tryOpen(plan, session: id)
+            guard let failure = outcome.failure else { break }
+            // A's pair (not probed at the offer, not yet told to A) may be the one taken:
+            // answer with another, probed one. B's pair is in B's hands already.
+            if case .portTaken = outcome, retries < 2, record.endedAt == nil, !isFreePair(record.portA),
+               let fresh = allocateFreePort() {
+                allocator.release(record.portA)  // to the back of the queue, probed again when its turn comes
+                record.portA = fresh
+                retries += 1
+                continue
+            }
+            await perform(record.machine.handle(.placementFailed("\(failure)")), for: record)
+            throw failure
         }
-        guard var updated = sessions[id] else { throw .notFound("session \(id) ended") }
-        let actions = updated.machine.handle(.answerReceived)
-        sessions[id] = updated
-        await perform(actions, for: id)
-        return updated.view(sdp: bridged.answerForA.text)
+        let actions = record.machine.handle(.answerReceived)
+        if record.state != .offered { record.offer = nil }  // answered (or ended meanwhile): A's offer is done with
+        await perform(actions, for: record)
+        return record.view(sdp: bridged.answerForA.text)
     }
 
     public func end(_ id: String, reason: EndReason = .deleted) async throws(SessionFailure) {
-        guard var record = sessions[id] else { throw .notFound("no session \(id)") }
-        let actions = record.machine.handle(.endRequested(reason))
-        sessions[id] = record
-        await perform(actions, for: id)
+        guard let record = sessions[id] else { throw .notFound("no session \(id)") }
+        await perform(record.machine.handle(.endRequested(reason)), for: record)
     }
 
     public func view(_ id: String) throws(SessionFailure) -> SessionView {
@@ -148,14 +175,26 @@ public actor SessionManager {
 
     // MARK: helpers
 
-    /// The least-loaded ready worker with capacity (not being drained).
+    /// The least-loaded ready worker with capacity (not being drained):
+    /// among the workers known, whose ports say whether they run and are not
+    /// stopping; if none fits, among those the supervisor lists as running
+    /// (a worker started moments ago whose notice is still in the mailbox).
     func placement(excluding excluded: String? = nil) async -> String? {
+        if let chosen = leastLoaded(knownWorkers, excluding: excluded) { return chosen }
         guard let supervisor = pool.supervisor else { return nil }
-        let counts = streamCounts()
         let ready = await supervisor.children().filter { $0.state == .running }.map(\.id)
-        return ready.filter { $0 != excluded && !draining.contains($0) }
-            .filter { (counts[$0] ?? 0) < pool.config.maxStreams && pool.port($0)?.isUsable == true }
-            .min { (counts[$0] ?? 0, $0) < (counts[$1] ?? 0, $1) }
+        knownWorkers.formUnion(ready)
+        return leastLoaded(ready, excluding: excluded)
+    }
+
+    private func leastLoaded(_ ids: some Sequence<String>, excluding excluded: String?) -> String? {
+        var best: (id: String, count: Int)?
+        for id in ids where id != excluded && !draining.contains(id) {
+            let count = placed[id]?.count ?? 0
+            guard count < pool.config.maxStreams, let port = pool.port(id), port.isUsable, !port.isStopping else { continue }
+            if best.map({ (count, id) < ($0.count, $0.id) }) ?? true { best = (id, count) }
+        }
+        return best?.id
     }
 
     func streamLeg(_ leg: NegotiatedLeg, port: Int, out: (ssrc: UInt32, seq: UInt16, ts: UInt32)) -> StreamLeg {
@@ -171,13 +210,15 @@ public actor SessionManager {
     /// The next port pair (RTP, RTCP) of the range that no other process
     /// holds right now: ports taken by a foreign process are skipped (and
     /// go back to the end of the queue) instead of failing the answer later.
+    /// A pair one of our workers closed moments ago is not probed again
+    /// (``RecentlyFreedPorts``).
     func allocateFreePort() -> Int? {
         var skipped: [Int] = []
         defer { for port in skipped { allocator.release(port) } }
+        let now = ContinuousClock.now
         for _ in 0..<64 {
             guard let port = allocator.allocate() else { return nil }
-            if UDPPortProbe.isFree(address: config.mediaAddress, port: port)
-                && UDPPortProbe.isFree(address: config.mediaAddress, port: port + 1) {
+            if recentlyFreed.isFresh(port, now: now) || isFreePair(port) {
                 return port
             }
             skipped.append(port)
@@ -185,13 +226,34 @@ public actor SessionManager {
         return nil
     }
 
-    static func freshKey() -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<30).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    /// Whether no other process holds `port` or `port + 1` right now.
+    func isFreePair(_ port: Int) -> Bool {
+        UDPPortProbe.isFree(address: config.mediaAddress, port: port) && UDPPortProbe.isFree(address: config.mediaAddress, port: port + 1)
     }
 
+    /// 30 bytes (SRTP master key || salt) from the system CSPRNG, 8 at a time.
+    static func freshKey() -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        var key: [UInt8] = []
+        key.reserveCapacity(32)
+        for _ in 0..<4 { withUnsafeBytes(of: rng.next() as UInt64) { key.append(contentsOf: $0) } }
+        key.removeLast(2)
+        return key
+    }
+
+    /// `s-` and 12 characters of [a-z0-9] (62 bits), from two draws of the system CSPRNG.
     static func newID() -> String {
         var rng = SystemRandomNumberGenerator()
-        return "s-" + String((0..<12).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &rng) ?? "x" })
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        var id: [UInt8] = [UInt8(ascii: "s"), UInt8(ascii: "-")]
+        id.reserveCapacity(14)
+        for _ in 0..<2 {
+            var draw: UInt64 = rng.next()  // 6 characters from 64 bits: the modulo bias is below 2^-30
+            for _ in 0..<6 {
+                id.append(alphabet[Int(draw % 36)])
+                draw /= 36
+            }
+        }
+        return String(decoding: id, as: UTF8.self)
     }
 }

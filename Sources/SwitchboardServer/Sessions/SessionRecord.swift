@@ -7,17 +7,41 @@ import Sessions
 /// (`plan`: ports, keys, codecs, remotes, outgoing SSRC and sequence and
 /// timestamp bases) lives here, not in the worker, so a replacement worker
 /// can carry the stream on.
-struct SessionRecord: Sendable {
+///
+/// A class owned by the ``SessionManager`` actor (never shared outside it):
+/// updates happen in place, and the sessions table holds a reference, not a
+/// copy of every field. Kept small, because thousands are alive at once: the
+/// parsed SDP (A's offer, the offer for B) is needed only until B answers and
+/// is dropped then (``offer``); of the answer, only what each leg agreed is
+/// kept (``answer``), not the SDP text sent to A. An ended session keeps what
+/// its view shows until it is purged.
+final class SessionRecord {
     let id: String
     var machine: SessionMachine
     let createdAt: Date
     let labels: [String: String]
-    var bridge: BridgeOffer
-    var answer: BridgeAnswer?
+    /// A's offer bridged to B, until B answers.
+    var offer: BridgeOffer? {
+        get { offerBox?.value }
+        set { offerBox = newValue.map(Boxed.init) }
+    }
+    /// The bridge's options (B's codecs and profile), kept for re-offers.
+    var options: BridgeOptions
+    /// What the legs agreed in the last answer.
+    var answer: AgreedLegs?
     /// A re-offer (SIP re-INVITE) waiting for its answer: the bridge built
     /// from it, and whether A made it (else B did, and the bridge runs B -> A).
-    var reoffer: (bridge: BridgeOffer, fromA: Bool)?
-    let portA: Int
+    var reoffer: (bridge: BridgeOffer, fromA: Bool)? {
+        get { reofferBox?.value }
+        set { reofferBox = newValue.map(Boxed.init) }
+    }
+    // The large values a session holds only for a while live behind a
+    // reference, so that a record without them does not carry their room.
+    private var offerBox: Boxed<BridgeOffer>?
+    private var reofferBox: Boxed<(bridge: BridgeOffer, fromA: Bool)>?
+    private var statsBox: Boxed<StreamStats>?
+    /// Our port facing A: may change until the answer (see ``SessionManager/answer(_:sdp:)``).
+    var portA: Int
     let portB: Int
     /// The worker the stream is placed on (kept across that worker's restarts).
     var worker: String
@@ -26,13 +50,101 @@ struct SessionRecord: Sendable {
     var plan: OpenStream?
     var openedAt: ContinuousClock.Instant?
     /// The last stats the worker reported for the stream, and when.
-    var stats: StreamStats?
+    var stats: StreamStats? {
+        get { statsBox?.value }
+        set {
+            if let newValue, let box = statsBox {
+                box.value = newValue  // reports come every 500 ms: no new allocation each time
+            } else {
+                statsBox = newValue.map(Boxed.init)
+            }
+        }
+    }
     var statsAt: ContinuousClock.Instant?
     var endedAt: ContinuousClock.Instant?
     /// Outgoing RTP state chosen at creation (random SSRC, sequence, timestamp).
     let initialOut: (a: (ssrc: UInt32, seq: UInt16, ts: UInt32), b: (ssrc: UInt32, seq: UInt16, ts: UInt32))
+    /// The armed timers.
+    var deadlines = SessionDeadlines()
+    /// What the view shows before the answer: A's profile, the profile offered
+    /// to B, and whether B was offered codecs A did not offer.
+    let offeredProfileA: TransportProfile
+    let offeredProfileB: TransportProfile
+    let offeredTranscoding: Bool
+
+    init(id: String, machine: SessionMachine, createdAt: Date, labels: [String: String], offer: BridgeOffer, portA: Int,
+         portB: Int, worker: String, streamID: UInt32,
+         initialOut: (a: (ssrc: UInt32, seq: UInt16, ts: UInt32), b: (ssrc: UInt32, seq: UInt16, ts: UInt32))) {
+        self.id = id
+        self.machine = machine
+        self.createdAt = createdAt
+        self.labels = labels
+        self.offerBox = Boxed(offer)
+        self.options = offer.options
+        self.portA = portA
+        self.portB = portB
+        self.worker = worker
+        self.streamID = streamID
+        self.initialOut = initialOut
+        offeredProfileA = offer.streamA.profile
+        offeredProfileB = offer.offerForB.media.first?.proto ?? offer.streamA.profile
+        offeredTranscoding = offer.mayTranscode
+    }
 
     var state: SessionState { machine.state }
+
+    /// Drops what an ended session no longer needs (its view stays the same).
+    func compact() {
+        offer = nil
+        reoffer = nil
+    }
+}
+
+/// A value behind a reference (see ``SessionRecord``).
+final class Boxed<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// What the two legs of a session agreed (from a ``BridgeAnswer``, without
+/// the answer's SDP).
+struct AgreedLegs {
+    var legA: NegotiatedLeg
+    var legB: NegotiatedLeg
+
+    init(_ answer: BridgeAnswer) {
+        legA = answer.legA
+        legB = answer.legB
+    }
+
+    /// Whether the legs use different codecs (the worker transcodes).
+    var isTranscoding: Bool { !legA.codec.isSameCodec(as: legB.codec) }
+}
+
+/// When each of a session's timers fires, if armed.
+struct SessionDeadlines {
+    private var answer: ContinuousClock.Instant?
+    private var noMedia: ContinuousClock.Instant?
+    private var maxDuration: ContinuousClock.Instant?
+
+    subscript(timer: SessionTimer) -> ContinuousClock.Instant? {
+        get {
+            switch timer {
+            case .answer: answer
+            case .noMedia: noMedia
+            case .maxDuration: maxDuration
+            }
+        }
+        set {
+            switch timer {
+            case .answer: answer = newValue
+            case .noMedia: noMedia = newValue
+            case .maxDuration: maxDuration = newValue
+            }
+        }
+    }
+
+    mutating func cancelAll() { (answer, noMedia, maxDuration) = (nil, nil, nil) }
 }
 
 /// The failures of session requests, rendered once as problems by the HTTP layer.
@@ -106,9 +218,10 @@ extension SessionRecord {
         return SessionView(
             id: id, state: state.rawValue, worker: worker, edge: "local",
             createdAt: iso8601(createdAt),
-            endReason: machine.endReason?.rawValue ?? machine.failure, transcoding: answer?.isTranscoding ?? bridge.mayTranscode, labels: labels,
-            legs: [leg("a", portA, answer?.legA, bridge.streamA.profile, stats?.a, plan?.a),
-                   leg("b", portB, answer?.legB, bridge.offerForB.media.first?.proto ?? bridge.streamA.profile, stats?.b, plan?.b)],
+            endReason: machine.endReason?.rawValue ?? machine.failure, transcoding: answer?.isTranscoding ?? offeredTranscoding,
+            labels: labels,
+            legs: [leg("a", portA, answer?.legA, offeredProfileA, stats?.a, plan?.a),
+                   leg("b", portB, answer?.legB, offeredProfileB, stats?.b, plan?.b)],
             sdp: sdp)
     }
 }

@@ -30,6 +30,18 @@ final class HTTPLoad: @unchecked Sendable {
         let transcode = codecs.map { ",\"transcode\":{\"codecs\":[" + $0.map { "\"\($0)\"" }.joined(separator: ",") + "]}" } ?? ""
         offerBody = Array("{\"offer\":\(BenchSupport.jsonString(offer))\(transcode)}".utf8)
         answerBody = Array("{\"answer\":\(BenchSupport.jsonString(answer))}".utf8)
+        offerRequest = Self.request("POST", "/v1/sessions", token: token, body: offerBody)
+    }
+
+    /// The create request never changes: built once.
+    private let offerRequest: [UInt8]
+
+    static func request(_ method: String, _ path: String, token: String, body: [UInt8]?) -> [UInt8] {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        var bytes = Array((head + "\r\n").utf8)
+        if let body { bytes += body }
+        return bytes
     }
 
     private struct Connection {
@@ -41,7 +53,8 @@ final class HTTPLoad: @unchecked Sendable {
     }
 
     /// Runs `cycles` cycles over `connections` connections on the calling thread.
-    func run(connections: Int, cycles: Int) throws -> Result {
+    /// `delete: false` ends each cycle at the answer: the sessions stay up.
+    func run(connections: Int, cycles: Int, delete: Bool = true) throws -> Result {
         let cpu0 = BenchSupport.threadCPUSeconds()
         var result = Result()
         result.latencies.reserveCapacity(cycles)
@@ -66,7 +79,7 @@ final class HTTPLoad: @unchecked Sendable {
                 guard n > 0 else { throw CLIError("the server closed connection \(i) (\(n), errno \(errno))") }
                 conns[i].input += buffer[0..<n]
                 while let (status, body) = Self.takeResponse(&conns[i].input) {
-                    if advance(&conns[i], status: status, body: body, result: &result) {
+                    if advance(&conns[i], status: status, body: body, delete: delete, result: &result) {
                         finished += 1
                         done.store(finished, ordering: .relaxed)
                         if issued < cycles {
@@ -84,11 +97,11 @@ final class HTTPLoad: @unchecked Sendable {
     private func begin(_ c: inout Connection) {
         c.step = 0
         c.started = BenchSupport.nowNS()
-        send(c.fd, "POST", "/v1/sessions", offerBody)
+        write(c.fd, offerRequest)
     }
 
     /// Handles one response; true when the cycle ended (done or failed).
-    private func advance(_ c: inout Connection, status: Int, body: ArraySlice<UInt8>, result: inout Result) -> Bool {
+    private func advance(_ c: inout Connection, status: Int, body: ArraySlice<UInt8>, delete: Bool, result: inout Result) -> Bool {
         let expected = [201, 200, 204][c.step]
         guard status == expected else {
             result.errors += 1
@@ -107,7 +120,7 @@ final class HTTPLoad: @unchecked Sendable {
             c.step = 1
             send(c.fd, "POST", "/v1/sessions/\(id)/answer", answerBody)
             return false
-        case 1:
+        case 1 where delete:
             c.step = 2
             send(c.fd, "DELETE", "/v1/sessions/\(c.id)", nil)
             return false
@@ -120,13 +133,16 @@ final class HTTPLoad: @unchecked Sendable {
     }
 
     private func send(_ fd: Int32, _ method: String, _ path: String, _ body: [UInt8]?) {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
-        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
-        var bytes = Array((head + "\r\n").utf8)
-        if let body { bytes += body }
+        write(fd, Self.request(method, path, token: token, body: body))
+    }
+
+    private func write(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return Glibc.write(fd, base + offset, bytes.count - offset)
+            }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return }  // the read side reports the closed connection
             offset += n
@@ -153,20 +169,28 @@ final class HTTPLoad: @unchecked Sendable {
     }
 
     /// Removes one complete response (Content-Length or chunked body) from `input`.
+    /// Bytes, not Strings: the client's CPU is counted apart, but it shares the machine's cores with the server.
     static func takeResponse(_ input: inout [UInt8]) -> (Int, ArraySlice<UInt8>)? {
         guard let end = headerEnd(input) else { return nil }
-        let head = String(decoding: input[0..<end], as: UTF8.self).lowercased()
-        let lines = head.split(separator: "\r\n")
-        guard let first = lines.first, first.count >= 12, let status = Int(first.dropFirst(9).prefix(3)) else {
+        guard end >= 12, input[8] == UInt8(ascii: " "), let status = decimal(input[9..<12]) else {
             input.removeAll()
             return (0, [])
         }
         let bodyStart = end + 4
         var length = 0
-        for line in lines where line.hasPrefix("content-length:") {
-            length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+        var chunked = false
+        var line = (input[0..<end].firstIndex(of: 13) ?? end) + 2
+        while line < end {
+            let lineEnd = input[line..<end].firstIndex(of: 13) ?? end
+            let field = input[line..<lineEnd]
+            if hasPrefix(field, "content-length:") {
+                length = decimal(field.dropFirst(15).drop { $0 == 32 || $0 == 9 }.prefix { $0 != 32 && $0 != 9 }) ?? 0
+            } else if hasPrefix(field, "transfer-encoding:") {
+                chunked = field.dropFirst(18).lowercasedContains("chunked")
+            }
+            line = lineEnd + 2
         }
-        if lines.contains(where: { $0.hasPrefix("transfer-encoding:") && $0.contains("chunked") }) {
+        if chunked {
             guard let (body, consumed) = dechunk(input[bodyStart...]) else { return nil }
             input.removeFirst(bodyStart + consumed)
             return (status, body)
@@ -175,6 +199,24 @@ final class HTTPLoad: @unchecked Sendable {
         let body = input[bodyStart..<(bodyStart + length)]
         input.removeFirst(bodyStart + length)
         return (status, ArraySlice(Array(body)))
+    }
+
+    /// Whether `field` starts with `lowercasePrefix`, ASCII case-insensitively.
+    static func hasPrefix(_ field: ArraySlice<UInt8>, _ lowercasePrefix: StaticString) -> Bool {
+        lowercasePrefix.withUTF8Buffer { prefix in
+            guard field.count >= prefix.count else { return false }
+            return zip(field, prefix).allSatisfy { a, b in a | 0x20 == b || a == b }
+        }
+    }
+
+    static func decimal(_ digits: some Collection<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= 48, byte <= 57 else { return nil }
+            value = value * 10 + Int(byte - 48)
+        }
+        return value
     }
 
     static func headerEnd(_ b: [UInt8]) -> Int? {
@@ -201,10 +243,24 @@ final class HTTPLoad: @unchecked Sendable {
 
     /// The value of `"id":"..."` in a session's JSON.
     static func sessionID(_ body: ArraySlice<UInt8>) -> String? {
-        let text = String(decoding: body, as: UTF8.self)
-        guard let key = text.range(of: "\"id\"") else { return nil }
-        let rest = text[key.upperBound...].drop { $0 == ":" || $0 == " " }
-        guard rest.first == "\"" else { return nil }
-        return String(rest.dropFirst().prefix { $0 != "\"" })
+        let key = Array("\"id\"".utf8)
+        guard body.count > key.count else { return nil }
+        var i = body.startIndex
+        while i + key.count <= body.endIndex {
+            if body[i..<(i + key.count)].elementsEqual(key) {
+                let rest = body[(i + key.count)...].drop { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: " ") }
+                guard rest.first == UInt8(ascii: "\"") else { return nil }
+                return String(decoding: rest.dropFirst().prefix { $0 != UInt8(ascii: "\"") }, as: UTF8.self)
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension ArraySlice<UInt8> {
+    /// Whether the ASCII text contains `word` (lowercase), case-insensitively.
+    func lowercasedContains(_ word: String) -> Bool {
+        String(decoding: self, as: UTF8.self).lowercased().contains(word)
     }
 }

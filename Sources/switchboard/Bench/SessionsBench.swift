@@ -20,7 +20,10 @@ struct SessionsBench: AsyncParsableCommand {
             CPU per cycle: this process (getrusage) minus the client thread's CPU, and the \
             workers' utime+stime from /proc/PID/stat (10 ms ticks). "2nd / 9th 10%" is the \
             cycle rate over the second and the ninth tenth of the run (clear of ramp-up and drain): \
-            a falling rate means a cost that grows with the sessions handled.
+            a falling rate means a cost that grows with the sessions handled. \
+            --hold N: memory per session, per mode — VmRSS deltas (after malloc_trim) of this \
+            process and of the workers over N answered sessions kept up, then over N more full \
+            cycles whose ended sessions the orchestrator keeps until its purge.
             """)
 
     @OptionGroup var options: BenchOptions
@@ -29,6 +32,12 @@ struct SessionsBench: AsyncParsableCommand {
     @Option(help: "Unmeasured cycles before each run.") var warmup = 200
     @Option(help: "Connections (cycles in flight) of the concurrent runs.") var inFlight = 64
     @Option(help: "Modes to run (plain, srtp, opus), comma-separated.") var modes = "plain,srtp,opus"
+    @Flag(help: "Skip the sequential (1 in flight) runs.") var concurrentOnly = false
+    @Option(help: "media.port_range of the server. The default's 20,000 pairs are not reused within a run, so every B port is probed; the shipped range (40000-44999) turns over every 1,250 sessions.")
+    var portRange = "20000-59999"
+
+    @Option(help: "Memory per session: hold this many answered sessions (and as many ended ones) per mode and report RSS deltas (0: skip). Keep it under ~1,000 per worker (--workers): a worker's stats event carries all its streams in one frame.")
+    var hold = 0
 
     struct Row {
         var mode: String
@@ -50,18 +59,68 @@ struct SessionsBench: AsyncParsableCommand {
     func run() async throws {
         let chosen = modes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for mode in chosen where Self.anchors[mode] == nil { throw ValidationError("unknown mode '\(mode)' (plain, srtp, opus)") }
-        var progress = ProgressBar("bench sessions", total: chosen.count * 2 * cycles)
+        var progress = ProgressBar("bench sessions", total: chosen.count * (concurrentOnly ? 1 : 2) * cycles)
         var rows: [Row] = []
-        for mode in chosen {
-            for connections in [1, inFlight] {
+        for mode in chosen where cycles > 0 {
+            for connections in concurrentOnly ? [inFlight] : [1, inFlight] {
                 rows.append(try await measure(mode: mode, connections: connections, progress: &progress, offset: rows.count * cycles))
             }
         }
-        report(rows)
+        if cycles > 0 { report(rows) }
+        for mode in chosen where hold > 0 {
+            let m = try await measureMemory(mode: mode)
+            let line = String(format: "memory/session %@: live %.2f KB orchestrator + %.2f KB workers; ended (kept until purged) %.2f KB orchestrator",
+                              mode, m.liveKB, m.workersKB, m.endedKB)
+            print(line + " — \(hold) sessions, VmRSS deltas")
+        }
+    }
+
+    /// RSS per session: `hold` answered sessions kept up (orchestrator: this
+    /// process, the client's few buffers included; workers: /proc), then `hold`
+    /// full cycles whose ended sessions the manager keeps until its purge.
+    func measureMemory(mode: String) async throws -> (liveKB: Double, workersKB: Double, endedKB: Double) {
+        // The workers carry 64 streams unless told otherwise.
+        let orchestrator = try await BenchSupport.orchestrator(workers: workers, workerPath: options.workerPath,
+                                                               extra: ["pools.transcoder.arguments": "--max-streams,\(hold + 64)"])
+        let (ports, sink) = AsyncStream<Int>.makeStream()
+        var httpLogger = benchLogger()
+        httpLogger.logLevel = .critical
+        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: httpLogger) { sink.yield($0) }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CLIError("the HTTP server did not start") }
+            _ = try await BenchSupport.waitForWorkers(orchestrator, count: workers)
+            let offer = BenchSupport.sdp(port: 5000, opus: mode == "opus", srtp: mode == "srtp")
+            let answer = BenchSupport.sdp(port: 5002, opus: false, srtp: mode == "srtp", key: [UInt8](repeating: 0x24, count: 30))
+            let load = HTTPLoad(port: port, token: "bench-client", offer: offer, answer: answer,
+                                transcodeTo: mode == "opus" ? ["PCMU"] : nil)
+            var quiet = ProgressBar("", total: 0)
+            _ = try await Self.onThread(load, connections: inFlight, cycles: max(warmup, 500), bar: &quiet, base: 0)
+            let me = getpid()
+            let pids = BenchSupport.workerPIDs(orchestrator, count: workers)
+            // Free memory goes back to the OS before each reading (malloc_trim), so
+            // that the deltas count what the sessions hold, not the garbage of the runs.
+            Self.trimMalloc()
+            let rss0 = BenchSupport.rssKB(pid: me), workers0 = BenchSupport.rssKB(pids: pids)
+            let live = try await Self.onThread(load, connections: inFlight, cycles: hold, bar: &quiet, base: 0, delete: false)
+            if live.errors > 0 { throw CLIError("\(mode): \(live.errors) sessions failed; first: \(live.firstError ?? "?")") }
+            try await Task.sleep(for: .milliseconds(200))
+            Self.trimMalloc()
+            let rss1 = BenchSupport.rssKB(pid: me), workers1 = BenchSupport.rssKB(pids: pids)
+            let ended = try await Self.onThread(load, connections: inFlight, cycles: hold, bar: &quiet, base: 0)
+            if ended.errors > 0 { throw CLIError("\(mode): \(ended.errors) cycles failed; first: \(ended.firstError ?? "?")") }
+            Self.trimMalloc()
+            let rss2 = BenchSupport.rssKB(pid: me)
+            let n = Double(hold)
+            return (Double(rss1 - rss0) / n, Double(workers1 - workers0) / n, Double(rss2 - rss1) / n)
+        }
     }
 
     func measure(mode: String, connections: Int, progress: inout ProgressBar, offset: Int) async throws -> Row {
-        let orchestrator = try await BenchSupport.orchestrator(workers: workers, workerPath: options.workerPath)
+        let orchestrator = try await BenchSupport.orchestrator(workers: workers, workerPath: options.workerPath,
+                                                               extra: ["media.port_range": portRange])
         let (ports, sink) = AsyncStream<Int>.makeStream()
         var httpLogger = benchLogger()
         httpLogger.logLevel = .critical  // cancelling the server at the end of a run logs errors
@@ -106,11 +165,19 @@ struct SessionsBench: AsyncParsableCommand {
                    firstTenthRate: rate(tenth, 2 * tenth), lastTenthRate: rate(8 * tenth, 9 * tenth))
     }
 
+    /// glibc's `malloc_trim(0)` (not in Swift's Glibc module: looked up by name).
+    static func trimMalloc() {
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    }
+
     /// Runs the load on its own thread; redraws the progress bar (from `base`) every 50 ms meanwhile.
-    static func onThread(_ load: HTTPLoad, connections: Int, cycles: Int, bar: inout ProgressBar, base: Int) async throws -> HTTPLoad.Result {
+    static func onThread(_ load: HTTPLoad, connections: Int, cycles: Int, bar: inout ProgressBar, base: Int,
+                         delete: Bool = true) async throws -> HTTPLoad.Result {
         let outcome = Mutex<Result<HTTPLoad.Result, any Error>?>(nil)
         let thread = Thread {
-            let r = Result { try load.run(connections: connections, cycles: cycles) }
+            let r = Result { try load.run(connections: connections, cycles: cycles, delete: delete) }
             outcome.withLock { $0 = r }
         }
         thread.stackSize = 1 << 20
