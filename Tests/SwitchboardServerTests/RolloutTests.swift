@@ -155,4 +155,14 @@ struct RolloutTests {
             #expect(events.contains("1->3") || events.contains("1->2"))
         }
     }
+
+    @Test("a pool's max_streams and limits.max_frame reach its transcoders' command line")
+    func workerArguments() async throws {
+        try await withLiveServer(["pools.transcoder.size": "1", "pools.transcoder.max_streams": "300"]) { server in
+            let pid = try #require(try await server.workerPIDs().values.first)
+            let cmdline = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")).split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            #expect(cmdline.contains("--max-streams") && cmdline.contains("300"), "\(cmdline)")
+            #expect(cmdline.contains("--max-frame"), "\(cmdline)")
+        }
+    }
 }

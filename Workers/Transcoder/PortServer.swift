@@ -101,7 +101,13 @@ final class PortServer {
                 }
             }
             now = StandardStreams.monotonicNanoseconds()
-            if let report = streams.serviceTimers(now: now) { sendEvent(.streamStats, report) }
+            if let report = streams.serviceTimers(now: now) {
+                // In slices: one event for thousands of streams would pass the orchestrator's max_frame.
+                for start in stride(from: 0, to: report.streams.count, by: Self.statsPerEvent) {
+                    let slice = report.streams[start..<min(start + Self.statsPerEvent, report.streams.count)]
+                    sendEvent(.streamStats, StreamStatsReport(streams: Array(slice)))
+                }
+            }
             if readStdin { spinUntil = now &+ Self.spinNanoseconds }
         }
     }
@@ -123,6 +129,9 @@ final class PortServer {
     }
 
     /// Sends an event with a JSON payload at once.
+    /// Streams per `stream_stats` event: ~300 bytes of JSON each, so ~75 KB per event.
+    static let statsPerEvent = 256
+
     func sendEvent(_ code: EventCode, _ value: some Encodable) {
         do {
             send(try PortMessage.json(.event, op: code.rawValue, value))

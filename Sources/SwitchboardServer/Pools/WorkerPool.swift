@@ -44,9 +44,10 @@ public final class WorkerPool: Sendable {
 
     static func options(_ config: SwitchboardConfig.Pool, executable name: String, maxFrameLength: Int) -> WorkerPortOptions {
         let executable = resolve(executable: name)
-        // The transcoder enforces the same maximum frame on what it reads.
-        let frameArguments = executable.hasSuffix("switchboard-transcoder") && !config.arguments.contains("--max-frame")
-            ? ["--max-frame", "\(maxFrameLength)"] : []
+        // The transcoder enforces the same maximum frame on what it reads, and takes the pool's streams per worker.
+        let isTranscoder = URL(fileURLWithPath: executable).lastPathComponent.hasPrefix("switchboard-transcoder")
+        var frameArguments = isTranscoder && !config.arguments.contains("--max-frame") ? ["--max-frame", "\(maxFrameLength)"] : []
+        if isTranscoder && !config.arguments.contains("--max-streams") { frameArguments += ["--max-streams", "\(config.maxStreams)"] }
         return WorkerPortOptions(
             executable: executable, arguments: frameArguments + config.arguments,
             maxFrameLength: maxFrameLength, startTimeout: config.startTimeout, requestTimeout: config.requestTimeout,
