@@ -21,7 +21,8 @@ struct CallsBench: AsyncParsableCommand {
             keeps the input's timing) minus the send time of input packet k, per call and \
             direction. Worker CPU: utime+stime of the pool's workers (/proc/PID/stat) over the \
             run; calls per core = calls / (worker CPU seconds per wall second). Memory per \
-            session: VmRSS deltas (orchestrator: after the sessions are answered, before any \
+            session: VmRSS deltas from a baseline taken after one warm-up session per worker \
+            (orchestrator: after the sessions are answered, before any \
             bench tables; workers: at the end of the run, codec state allocated) divided by N. \
             --mode relay: both peers PCMU over plain RTP, no transcode asked (the worker relays \
             payloads untouched, no codec state): the plain-call figures.
@@ -48,6 +49,15 @@ struct CallsBench: AsyncParsableCommand {
             let transcode = mode == .transcode
             let media = try CallsMedia(calls: calls, packets: packets, opusFrames: opusFrames, pcmuFrames: pcmuFrames, transcode: transcode)
             let me = getpid()
+            // One session through create/answer/end first, so one-off costs (the first stream's tables on
+            // each side, allocator arenas) are not charged to the measured sessions.
+            for _ in 0..<workers {
+                let warm = try await orchestrator.sessions.create(offer: BenchSupport.sdp(port: 9, opus: false, srtp: false),
+                                                                  codecs: nil, profile: nil, labels: [:])
+                _ = try await orchestrator.sessions.answer(warm.id, sdp: BenchSupport.sdp(port: 11, opus: false, srtp: false))
+                try await orchestrator.sessions.end(warm.id)
+            }
+            SessionsBench.trimMalloc()
             let orchestratorRSS0 = BenchSupport.rssKB(pid: me), workersRSS0 = BenchSupport.rssKB(pids: pids)
             var ids: [String] = []
             for i in media.calls.indices {
@@ -71,6 +81,7 @@ struct CallsBench: AsyncParsableCommand {
                 media.calls[i].keyFromWorker = workerKey
                 ids.append(created.id)
             }
+            SessionsBench.trimMalloc()
             let orchestratorRSS1 = BenchSupport.rssKB(pid: me)
             progress.update(1)
             media.prepareTables()
