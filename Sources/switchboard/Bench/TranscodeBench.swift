@@ -14,12 +14,18 @@ struct TranscodeBench: AsyncParsableCommand {
             to voice) -> PCMU and PCMU -> Opus, alternating, as one bidirectional call does. \
             In-process: the TranscodingEngine on this thread. Through the port: the same engine \
             in switchboard-transcoder, requests pipelined with a window. A bidirectional \
-            real-time call is 50 frames/s each way; streams per core = frames/s on one core / 100.
+            real-time call is 50 frames/s each way; streams per core = frames/s on one core / 100. \
+            Then the real-time path (`bench calls`): --calls concurrent calls through workers on \
+            loopback, A Opus/SRTP <-> B PCMU/RTP, 50 packets/s each way for --seconds: CPU per call, \
+            calls per core, packets delivered, p99 added latency, memory per session.
             """)
 
     @OptionGroup var options: BenchOptions
     @Option(help: "Frames per run (half each direction).") var frames = 20_000
     @Option(help: "Requests in flight through the port.") var window = 16
+    @Option(name: .customLong("calls"), help: "Then the real-time path: this many concurrent bidirectional calls (0: skip; see `bench calls`).")
+    var realtimeCalls = 100
+    @Option(help: "Seconds of media of the real-time path.") var seconds = 10
 
     func run() async throws {
         let (opusFrames, pcmuFrames) = try Self.inputs()
@@ -95,14 +101,20 @@ struct TranscodeBench: AsyncParsableCommand {
         ]
         if options.json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
-            return
+        } else {
+            print("switchboard bench transcode — \(machineLine()); \(frames) frames, Opus->PCMU and PCMU->Opus alternating, window \(window)")
+            print(String(format: "in-process codec loop : %8.0f frames/s  (%.1f us CPU per frame)", inProcessRate, perFrameUS))
+            print(String(format: "through the port      : %8.0f frames/s  (%.1f%% of in-process)", portRate, portRate / inProcessRate * 100))
+            print(String(format: "real-time bidirectional Opus<->PCMU calls per core: %.0f in-process, %.0f per worker through the port",
+                         inProcessRate / 100, portRate / 100))
+            print("command: \(commandLine())")
         }
-        print("switchboard bench transcode — \(machineLine()); \(frames) frames, Opus->PCMU and PCMU->Opus alternating, window \(window)")
-        print(String(format: "in-process codec loop : %8.0f frames/s  (%.1f us CPU per frame)", inProcessRate, perFrameUS))
-        print(String(format: "through the port      : %8.0f frames/s  (%.1f%% of in-process)", portRate, portRate / inProcessRate * 100))
-        print(String(format: "real-time bidirectional Opus<->PCMU calls per core: %.0f in-process, %.0f per worker through the port",
-                     inProcessRate / 100, portRate / 100))
-        print("command: \(commandLine())")
+        guard realtimeCalls > 0 else { return }
+        // The real-time path: N calls through workers on loopback, both directions, 50 packets/s each way.
+        if !options.json { print("") }
+        let realtime = try CallsBench.parse(["--calls", "\(realtimeCalls)", "--seconds", "\(seconds)", "--worker", options.worker]
+                                            + (options.json ? ["--json"] : []))
+        try await realtime.run()
     }
 
     /// One second of a 1 kHz tone as 50 Opus frames and 50 PCMU frames.
