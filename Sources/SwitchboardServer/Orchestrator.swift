@@ -18,6 +18,8 @@ public final class Orchestrator: Service, Sendable {
     public let root: Supervisor
     /// Sessions, placed on the first pool's workers.
     public let sessions: SessionManager
+    /// The API tokens by role (a reload replaces them).
+    public let tokens: TokenStore
     /// Rolling upgrades of pools.
     public let rollouts: RolloutRunner
     /// Remote edges: registrations, heartbeats, failure detection.
@@ -46,6 +48,7 @@ public final class Orchestrator: Service, Sendable {
         sessions = SessionManager(config: config, pool: pools[0], events: events, mailbox: mailbox, logger: logger)
         edges = EdgeRegistry(settings: config.edges, events: events, metrics: metrics, logger: logger)
         rollouts = RolloutRunner(sessions: sessions, events: events, logger: logger)
+        tokens = TokenStore(config.auth)
         // Sessions live on the first pool: scaling it down moves streams off the stopped workers first.
         pools[0].setDrainer { [sessions] id in _ = try await sessions.drain(worker: id) }
         sip = config.sip.enabled
@@ -183,7 +186,7 @@ extension Orchestrator {
 
 extension Orchestrator {
     /// Applies a reloaded configuration (SIGHUP): pool sizes, SIP routes and
-    /// timers; returns every difference, applied or not.
+    /// timers, tokens, `limits.max_sessions`; returns every difference, applied or not.
     public func reload(_ new: SwitchboardConfig) async -> [ConfigChange] {
         let old = loaded.withLock { $0 }
         let changes = old.changes(to: new)
@@ -194,6 +197,8 @@ extension Orchestrator {
             }
         }
         if new.sip != old.sip { await sip?.update(new.sip) }
+        if new.auth != old.auth { tokens.update(new.auth) }
+        if new.maxSessions != old.maxSessions { await sessions.setMaxSessions(new.maxSessions) }
         loaded.withLock { $0 = new }
         var fields = ["changes": changes.isEmpty ? "none" : changes.map(\.description).joined(separator: "; ")]
         fields["applied"] = "\(changes.filter(\.applied).count)"

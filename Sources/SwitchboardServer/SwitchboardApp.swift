@@ -8,7 +8,7 @@ import ServiceLifecycle
 public enum SwitchboardApp {
     public static func router(orchestrator: Orchestrator) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        let auth = BearerAuth(config: orchestrator.config.auth)
+        let auth = BearerAuth(store: orchestrator.tokens)
         APIRoutes(orchestrator: orchestrator, auth: auth).register(on: router)
         EdgeRoutes(orchestrator: orchestrator, auth: auth).register(on: router.group("v1"))
         RolloutRoutes(orchestrator: orchestrator, auth: auth).register(on: router.group("v1"))

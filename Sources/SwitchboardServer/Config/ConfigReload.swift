@@ -17,12 +17,8 @@ public struct ConfigChange: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension SwitchboardConfig {
-    /// Whether a reload applies tokens and `limits.max_sessions` (not yet: they need a restart).
-    static let reloadsTokens = false
-    static let reloadsLimits = false
-
     /// What differs from `self` in `new`, and whether a SIGHUP reload applies
-    /// it: pool sizes, SIP routes and timers are applied;
+    /// it: pool sizes, tokens, `limits.max_sessions`, SIP routes and timers are applied;
     /// listen addresses, media ranges, pools' executables and the rest need a
     /// restart (or, for an executable, a rollout). Secrets are never printed.
     public func changes(to new: SwitchboardConfig) -> [ConfigChange] {
@@ -45,11 +41,11 @@ extension SwitchboardConfig {
         check("sip.timers", sip.timers, new.sip.timers, applied: true)
         check("media.address", mediaAddress, new.mediaAddress, applied: false)
         check("media.port_range", mediaPortRange, new.mediaPortRange, applied: false)
-        check("auth.operator_token", auth.operatorToken, new.auth.operatorToken, applied: Self.reloadsTokens, secret: true)
-        check("auth.client_token", auth.clientToken, new.auth.clientToken, applied: Self.reloadsTokens, secret: true)
-        check("auth.edge_token", auth.edgeToken, new.auth.edgeToken, applied: Self.reloadsTokens, secret: true)
+        check("auth.operator_token", auth.operatorToken, new.auth.operatorToken, applied: true, secret: true)
+        check("auth.client_token", auth.clientToken, new.auth.clientToken, applied: true, secret: true)
+        check("auth.edge_token", auth.edgeToken, new.auth.edgeToken, applied: true, secret: true)
         check("metrics.auth", metricsAuth, new.metricsAuth, applied: false)
-        check("limits.max_sessions", maxSessions, new.maxSessions, applied: Self.reloadsLimits)
+        check("limits.max_sessions", maxSessions, new.maxSessions, applied: true)
         check("limits.max_frame", maxFrameLength, new.maxFrameLength, applied: false)
         check("sessions timeouts", sessionTimeouts, new.sessionTimeouts, applied: false)
         check("edges", edges, new.edges, applied: false)

@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 
 /// Roles of the HTTP API.
 public enum Role: String, Sendable, Hashable {
@@ -8,15 +9,18 @@ public enum Role: String, Sendable, Hashable {
 /// Bearer-token authentication: a missing or unknown token is 401, a known
 /// token of another role 403. Tokens are compared in constant time.
 public struct BearerAuth: Sendable {
-    let tokens: [(token: [UInt8], role: Role)]
+    let store: TokenStore
 
     public init(config: SwitchboardConfig.Auth) {
-        tokens = [
-            (Array(config.operatorToken.utf8), .operator),
-            (Array(config.clientToken.utf8), .client),
-            (Array(config.edgeToken.utf8), .edge),
-        ]
+        store = TokenStore(config)
     }
+
+    /// Authentication against a shared store (which a SIGHUP reload updates).
+    public init(store: TokenStore) {
+        self.store = store
+    }
+
+    var tokens: [(token: [UInt8], role: Role)] { store.tokens }
 
     /// The role of the request's token, or a 401 problem.
     func role(of request: Request) throws -> Role {
@@ -65,4 +69,25 @@ func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
     var diff: UInt8 = 0
     for (x, y) in zip(a, b) { diff |= x ^ y }
     return diff == 0
+}
+
+/// The tokens by role, replaceable at run time (SIGHUP reload).
+public final class TokenStore: Sendable {
+    private let current: Mutex<[(token: [UInt8], role: Role)]>
+
+    public init(_ config: SwitchboardConfig.Auth) {
+        current = Mutex(Self.tokens(config))
+    }
+
+    var tokens: [(token: [UInt8], role: Role)] { current.withLock { $0 } }
+
+    /// New tokens apply to the next request; the old ones stop working at once.
+    public func update(_ config: SwitchboardConfig.Auth) {
+        let fresh = Self.tokens(config)
+        current.withLock { $0 = fresh }
+    }
+
+    static func tokens(_ config: SwitchboardConfig.Auth) -> [(token: [UInt8], role: Role)] {
+        [(Array(config.operatorToken.utf8), .operator), (Array(config.clientToken.utf8), .client), (Array(config.edgeToken.utf8), .edge)]
+    }
 }

@@ -16,7 +16,7 @@ public actor SessionManager {
     let logger: Logger
     let mailbox: MediaMailbox
     let timeouts: SessionTimeouts
-    let maxSessions: Int
+    var maxSessions: Int
     var allocator: MediaPortAllocator
     /// Pairs our workers just closed: handed out again without a probe.
     var recentlyFreed: RecentlyFreedPorts
@@ -255,5 +255,10 @@ public actor SessionManager {
             }
         }
         return String(decoding: id, as: UTF8.self)
+    }
+
+    /// `limits.max_sessions` from a reload: applies to new sessions; live ones are never ended for it.
+    public func setMaxSessions(_ limit: Int) {
+        maxSessions = limit
     }
 }
