@@ -20,6 +20,22 @@ enum BenchSupport {
         return Orchestrator(config: config, logger: benchLogger())
     }
 
+    /// Runs the HTTP application around `orchestrator` (logs quiet) for the length of `body`,
+    /// which gets the bound HTTP port; the server stops when `body` returns or throws.
+    static func serving<T: Sendable>(_ orchestrator: Orchestrator, _ body: (Int) async throws -> T) async throws -> T {
+        let (ports, sink) = AsyncStream<Int>.makeStream()
+        var httpLogger = benchLogger()
+        httpLogger.logLevel = .critical  // cancelling the server at the end of a run logs errors
+        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: httpLogger) { sink.yield($0) }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CLIError("the HTTP server did not start") }
+            return try await body(port)
+        }
+    }
+
     /// Waits until every worker `transcoder.1...N` has a usable port; returns their pids.
     static func waitForWorkers(_ orchestrator: Orchestrator, count: Int) async throws -> [Int32] {
         guard let pool = orchestrator.pool(named: "transcoder") else { throw CLIError("no transcoder pool") }

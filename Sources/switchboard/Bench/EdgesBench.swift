@@ -34,15 +34,7 @@ struct EdgesBench: AsyncParsableCommand {
         var quiet = benchLogger()
         quiet.logLevel = .critical  // every silent edge dying is an error line otherwise
         let orchestrator = Orchestrator(config: config, logger: quiet)
-        let (ports, sink) = AsyncStream<Int>.makeStream()
-        var httpLogger = benchLogger()
-        httpLogger.logLevel = .critical
-        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: httpLogger) { sink.yield($0) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CLIError("the HTTP server did not start") }
+        try await BenchSupport.serving(orchestrator) { port in
             let ids = (0..<edges).map { "bench-\($0)" }
             for id in ids {
                 try await orchestrator.edges.register(id, EdgeRegistration(url: "http://127.0.0.1:1", capacity: 1000))
@@ -195,22 +187,5 @@ final class HeartbeatLoad: Sendable {
                + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n").utf8) + body
     }
 
-    private func connect() throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw CLIError("socket: errno \(errno)") }
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = UInt16(port).bigEndian
-        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let status = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard status == 0 else {
-            close(fd)
-            throw CLIError("connect 127.0.0.1:\(port): errno \(errno)")
-        }
-        return fd
-    }
+    private func connect() throws -> Int32 { try HTTPLoad.connect(port: port) }
 }

@@ -149,14 +149,17 @@ final class HTTPLoad: @unchecked Sendable {
         }
     }
 
-    private func connect() throws -> Int32 {
+    private func connect() throws -> Int32 { try Self.connect(port: Int(port)) }
+
+    /// A TCP connection to 127.0.0.1:`port`, Nagle off.
+    static func connect(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw CLIError("socket: errno \(errno)") }
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var sin = sockaddr_in()
         sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = port.bigEndian
+        sin.sin_port = UInt16(port).bigEndian
         sin.sin_addr.s_addr = inet_addr("127.0.0.1")
         let status = withUnsafePointer(to: &sin) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

@@ -56,17 +56,10 @@ struct SIPBench: AsyncParsableCommand {
         var extra = ["sip.default_route": "127.0.0.1:\(uasPort)", "sip.invite_timeout": "10s"]
         if mode == "signalling" { extra["sip.media"] = "false" }
         let orchestrator = try await BenchSupport.orchestrator(workers: workers, workerPath: options.workerPath, extra: extra)
-        let (ports, sink) = AsyncStream<Int>.makeStream()
-        var httpLogger = benchLogger()
-        httpLogger.logLevel = .critical
-        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: httpLogger) { sink.yield($0) }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard await iterator.next() != nil, let sipPort = await orchestrator.sip?.boundPort() else {
-                throw CLIError("the server or its SIP listener did not start")
-            }
+        var bar = progress
+        defer { progress = bar }
+        return try await BenchSupport.serving(orchestrator) { _ in
+            guard let sipPort = await orchestrator.sip?.boundPort() else { throw CLIError("the SIP listener did not start") }
             let pids = try await BenchSupport.waitForWorkers(orchestrator, count: workers)
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-sip-\(getpid())-\(mode)")
             try? FileManager.default.removeItem(at: dir)
@@ -85,10 +78,10 @@ struct SIPBench: AsyncParsableCommand {
                                              "-bind_local"], in: dir, log: "uac.log")
             while uac.isRunning {
                 try await Task.sleep(for: .milliseconds(100))
-                progress.update(offset + min(calls, Int(Double(BenchSupport.nowNS() - started) / 1e9 * Double(rate))))
+                bar.update(offset + min(calls, Int(Double(BenchSupport.nowNS() - started) / 1e9 * Double(rate))))
             }
             let wall = Double(BenchSupport.nowNS() - started) / 1e9
-            progress.update(offset + calls)
+            bar.update(offset + calls)
             let orchestratorCPU = processCPUTime() - cpu0
             let workersCPU = BenchSupport.cpuSeconds(pids: BenchSupport.workerPIDs(orchestrator, count: workers)) - workers0
             let (succeeded, failed) = Self.callCounts(dir)

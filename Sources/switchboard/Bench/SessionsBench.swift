@@ -82,15 +82,7 @@ struct SessionsBench: AsyncParsableCommand {
         // The workers carry 64 streams unless told otherwise.
         let orchestrator = try await BenchSupport.orchestrator(workers: workers, workerPath: options.workerPath,
                                                                extra: ["pools.transcoder.arguments": "--max-streams,\(hold + 64)"])
-        let (ports, sink) = AsyncStream<Int>.makeStream()
-        var httpLogger = benchLogger()
-        httpLogger.logLevel = .critical
-        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: httpLogger) { sink.yield($0) }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CLIError("the HTTP server did not start") }
+        return try await BenchSupport.serving(orchestrator) { port in
             _ = try await BenchSupport.waitForWorkers(orchestrator, count: workers)
             let offer = BenchSupport.sdp(port: 5000, opus: mode == "opus", srtp: mode == "srtp")
             let answer = BenchSupport.sdp(port: 5002, opus: false, srtp: mode == "srtp", key: [UInt8](repeating: 0x24, count: 30))
@@ -121,15 +113,7 @@ struct SessionsBench: AsyncParsableCommand {
     func measure(mode: String, connections: Int, progress: inout ProgressBar, offset: Int) async throws -> Row {
         let orchestrator = try await BenchSupport.orchestrator(workers: workers, workerPath: options.workerPath,
                                                                extra: ["media.port_range": portRange])
-        let (ports, sink) = AsyncStream<Int>.makeStream()
-        var httpLogger = benchLogger()
-        httpLogger.logLevel = .critical  // cancelling the server at the end of a run logs errors
-        let app = SwitchboardApp.application(orchestrator: orchestrator, logger: httpLogger) { sink.yield($0) }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CLIError("the HTTP server did not start") }
+        return try await BenchSupport.serving(orchestrator) { port in
             let pids = try await BenchSupport.waitForWorkers(orchestrator, count: workers)
             let offer = BenchSupport.sdp(port: 5000, opus: mode == "opus", srtp: mode == "srtp")
             let answer = BenchSupport.sdp(port: 5002, opus: false, srtp: mode == "srtp", key: [UInt8](repeating: 0x24, count: 30))
