@@ -19,13 +19,15 @@ public enum SwitchboardApp {
     public static func application(
         orchestrator: Orchestrator, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
-        reload: (@Sendable () async throws -> SwitchboardConfig)? = nil
+        reload: (@Sendable () async throws -> SwitchboardConfig)? = nil,
+        extraServices: [any Service] = []
     ) -> some ApplicationProtocol {
         let listen = orchestrator.config.httpListen
         // Started in order, stopped in reverse: SIP stops taking calls before the tree stops.
         var services: [any Service] = [orchestrator]
         if let sip = orchestrator.sip { services.append(sip) }
         if let reload { services.append(ConfigReloader(orchestrator: orchestrator, load: reload)) }
+        services += extraServices
         return Application(
             router: router(orchestrator: orchestrator),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "switchboard"),

@@ -17,5 +17,5 @@ struct Switchboard: AsyncParsableCommand {
               switchboard tree
               switchboard bench port
             """,
-        subcommands: [Serve.self, Sessions.self, Workers.self, Pools.self, Edges.self, Tree.self, Bench.self])
+        subcommands: [Serve.self, Edge.self, Sessions.self, Workers.self, Pools.self, Edges.self, Tree.self, Bench.self])
 }
