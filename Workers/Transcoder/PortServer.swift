@@ -105,7 +105,7 @@ final class PortServer {
                 // In slices: one event for thousands of streams would pass the orchestrator's max_frame.
                 for start in stride(from: 0, to: report.streams.count, by: Self.statsPerEvent) {
                     let slice = report.streams[start..<min(start + Self.statsPerEvent, report.streams.count)]
-                    sendEvent(.streamStats, StreamStatsReport(streams: Array(slice)))
+                    sendStreamStats(StreamStatsReport(streams: Array(slice)))
                 }
             }
             if readStdin { spinUntil = now &+ Self.spinNanoseconds }
@@ -128,15 +128,15 @@ final class PortServer {
         }
     }
 
-    /// Sends an event with a JSON payload at once.
     /// Streams per `stream_stats` event: ~300 bytes of JSON each, so ~75 KB per event.
     static let statsPerEvent = 256
 
-    func sendEvent(_ code: EventCode, _ value: some Encodable) {
+    /// Sends a `stream_stats` event at once (written as bytes, no JSONEncoder).
+    func sendStreamStats(_ report: StreamStatsReport) {
         do {
-            send(try PortMessage.json(.event, op: code.rawValue, value))
+            send(PortMessage(type: .event, op: EventCode.streamStats.rawValue, payload: try StreamPayloads.write(report)))
         } catch {
-            StandardStreams.log("cannot encode event \(code): \(error)")
+            StandardStreams.log("cannot encode event \(EventCode.streamStats): \(error)")
         }
     }
 

@@ -32,16 +32,18 @@ extension RequestHandler {
     /// `open_stream`, `close_stream` and `stream_stats`: appends the reply or error to `output`.
     func handleStreamRequest(_ method: Method, id: UInt32, op: UInt8, payload: UnsafeRawBufferPointer,
                              into output: inout [UInt8]) throws {
-        let message = PortMessage(type: .request, payload: Array(payload))
+        // Payloads read and written by StreamPayloads (no JSONDecoder/JSONEncoder on the
+        // set-up path; it falls back to them for anything it does not take).
         switch method {
         case .openStream:
-            let request = try message.decodeJSON(OpenStream.self)
+            let request = try StreamPayloads.openStream(payload: payload)
             let opened = Result { () throws(StreamOpenError) in try streams.open(request) }
             switch opened {
             case let .success(stream):
                 StandardStreams.log("stream \(stream.id) opened: A \(stream.a.format.name) :\(stream.a.rtp.port) <-> "
                                     + "B \(stream.b.format.name) :\(stream.b.rtp.port)")
-                try PortMessage.json(.reply, id: id, op: op, OpenStreamReply(stream: stream.id)).appendFrame(to: &output)
+                PortMessage.appendFrame(type: .reply, id: id, op: op, payload: StreamPayloads.openStreamReply(stream.id),
+                                        to: &output)
             case let .failure(.portInUse(port)):
                 let reply = PortUnavailableReply(message: "port \(port) is in use", port: port)
                 try PortMessage.json(.error, id: id, op: op, reply).appendFrame(to: &output)
@@ -55,20 +57,21 @@ extension RequestHandler {
                 throw ErrorReply(code: "internal", message: why)
             }
         case .closeStream:
-            let selector = try message.decodeJSON(StreamSelector.self)
+            let selector = try StreamPayloads.selector(payload: payload)
             guard let stream = selector.stream else { throw ErrorReply(code: "bad_request", message: "close_stream needs a stream") }
             guard let stats = streams.close(stream) else {
                 throw ErrorReply(code: "not_found", message: "no stream \(stream)")
             }
             StandardStreams.log("stream \(stream) closed: A in \(stats.a.packetsIn) out \(stats.a.packetsOut), "
                                 + "B in \(stats.b.packetsIn) out \(stats.b.packetsOut)")
-            try PortMessage.json(.reply, id: id, op: op, stats).appendFrame(to: &output)
+            PortMessage.appendFrame(type: .reply, id: id, op: op, payload: try StreamPayloads.write(stats), to: &output)
         case .streamStats:
-            let selector = payload.isEmpty ? StreamSelector() : try message.decodeJSON(StreamSelector.self)
+            let selector = payload.isEmpty ? StreamSelector() : try StreamPayloads.selector(payload: payload)
             guard let stats = streams.stats(selector.stream) else {
                 throw ErrorReply(code: "not_found", message: "no stream \(selector.stream ?? 0)")
             }
-            try PortMessage.json(.reply, id: id, op: op, StreamStatsReport(streams: stats)).appendFrame(to: &output)
+            PortMessage.appendFrame(type: .reply, id: id, op: op, payload: try StreamPayloads.write(StreamStatsReport(streams: stats)),
+                                    to: &output)
         default:
             throw ErrorReply(code: "unknown_method", message: "\(method.name) is not a stream method")
         }
