@@ -46,11 +46,19 @@ public struct SIPSettings: Sendable, Hashable {
     /// in the user part (or, for a URI without a user, in the host), else
     /// the default route, else nil (404).
     public func route(user: String?, host: String) -> Route? {
+        route(user: user, host: host, in: compiledRoutes())
+    }
+
+    /// The routes with their expressions compiled (an entry that does not compile never matches;
+    /// loading refuses those anyway).
+    func compiledRoutes() -> [(regex: Regex<AnyRegexOutput>, route: Route)] {
+        routes.compactMap { route in (try? Regex(route.match)).map { ($0, route) } }
+    }
+
+    /// ``route(user:host:)`` over routes compiled once (the B2BUA keeps them).
+    func route(user: String?, host: String, in compiled: [(regex: Regex<AnyRegexOutput>, route: Route)]) -> Route? {
         let subject = user ?? host
-        for route in routes {
-            guard let regex = try? Regex(route.match) else { continue }
-            if (try? regex.firstMatch(in: subject)) != nil { return route }
-        }
+        for (regex, route) in compiled where (try? regex.firstMatch(in: subject)) != nil { return route }
         return defaultRoute.map { Route(match: "", target: $0) }
     }
 

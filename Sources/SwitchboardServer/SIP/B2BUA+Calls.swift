@@ -266,11 +266,7 @@ extension B2BUA {
         guard let id = invite.request.callID, let call = calls[id], call.phase == .calling, call.aInvite == inviteKey else {
             return  // already answered: the CANCEL has no effect (RFC 3261 9.2)
         }
-        respondToA(id, status: 487)
-        calls[id]?.aInvite = nil
-        calls[id]?.phase = .ending
-        if call.bProvisional { sendCANCEL(id) } else { calls[id]?.cancelPending = true }
-        if let session = call.session { try? await sessions.end(session, reason: .cancelled) }
+        await abandonSetup(id, answeringA: 487, reason: .cancelled)
         metrics.sipCallEnded(outcome: "cancelled")
     }
 
@@ -305,10 +301,7 @@ extension B2BUA {
             await finish(id, reason: fromA ? .byeFromA : .byeFromB, outcome: nil)
         case .calling:
             // A BYE on an early dialog: treat as a CANCEL of B, and end A's INVITE.
-            respondToA(id, status: 487)
-            calls[id]?.phase = .ending
-            if call.bProvisional { sendCANCEL(id) } else { calls[id]?.cancelPending = true }
-            if let session = call.session { try? await sessions.end(session, reason: fromA ? .byeFromA : .byeFromB) }
+            await abandonSetup(id, answeringA: 487, reason: fromA ? .byeFromA : .byeFromB)
         case .ending:
             await finish(id, reason: fromA ? .byeFromA : .byeFromB, outcome: nil)
         }
@@ -348,11 +341,7 @@ extension B2BUA {
             return
         }
         guard call.phase == .calling else { return }
-        respondToA(id, status: 480)
-        calls[id]?.aInvite = nil
-        calls[id]?.phase = .ending
-        if call.bProvisional { sendCANCEL(id) } else { calls[id]?.cancelPending = true }
-        if let session = call.session { try? await sessions.end(session, reason: .noAnswer) }
+        await abandonSetup(id, answeringA: 480, reason: .noAnswer)
         metrics.sipCallEnded(outcome: "no_answer")
     }
 
@@ -368,11 +357,7 @@ extension B2BUA {
         guard let call = calls[id] else { return }
         switch call.phase {
         case .calling:
-            respondToA(id, status: 480)
-            calls[id]?.aInvite = nil
-            calls[id]?.phase = .ending
-            if call.bProvisional { sendCANCEL(id) } else { calls[id]?.cancelPending = true }
-            if let reason, let session = call.session { try? await sessions.end(session, reason: reason) }
+            await abandonSetup(id, answeringA: 480, reason: reason)
         case .confirmed:
             sendBYE(id, toA: true)
             sendBYE(id, toA: false)
@@ -380,6 +365,19 @@ extension B2BUA {
         case .ending:
             break
         }
+    }
+
+    /// Ends a call still being set up: the final answer to A's INVITE, a
+    /// CANCEL to B (at once, or when B's first provisional comes: RFC 3261
+    /// 9.1), and the session ended (if `reason`). The call stays, `ending`,
+    /// until B's final answer.
+    func abandonSetup(_ id: String, answeringA status: Int, reason: EndReason?) async {
+        guard let call = calls[id] else { return }
+        respondToA(id, status: status)
+        calls[id]?.aInvite = nil
+        calls[id]?.phase = .ending
+        if call.bProvisional { sendCANCEL(id) } else { calls[id]?.cancelPending = true }
+        if let reason, let session = call.session { try? await sessions.end(session, reason: reason) }
     }
 
     /// Forgets the call and ends its session (if `reason`).

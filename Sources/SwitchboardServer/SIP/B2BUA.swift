@@ -50,7 +50,7 @@ actor B2BUA {
         let uriHost = host.contains(":") ? "[\(host)]" : host
         contact = (try? NameAddress(parsing: "<sip:switchboard@\(uriHost):\(localPort)>"))
             ?? NameAddress(displayName: nil, uri: SIPURI(scheme: "sip", user: "switchboard", host: uriHost, port: localPort), parameters: [])
-        routes = settings.routes.compactMap { route in (try? Regex(route.match)).map { ($0, route) } }
+        routes = settings.compiledRoutes()
     }
 
     // MARK: datagrams in
@@ -164,14 +164,11 @@ actor B2BUA {
     /// A reload (SIGHUP): routes, the default route, media and timers apply to calls placed from now on.
     func update(_ new: SIPSettings) {
         settings = new
-        routes = new.routes.compactMap { route in (try? Regex(route.match)).map { ($0, route) } }
+        routes = new.compiledRoutes()
     }
 
-    /// The route for A's request-URI: the first `sip.routes` entry whose
-    /// `match` is found in the user part (or the host, without a user), else `sip.default_route`.
+    /// The route for A's request-URI (``SIPSettings/route(user:host:)``, over the compiled routes).
     func route(for uri: SIPURI) -> SIPSettings.Route? {
-        let subject = uri.user ?? uri.host
-        for (regex, route) in routes where (try? regex.firstMatch(in: subject)) != nil { return route }
-        return settings.defaultRoute.map { SIPSettings.Route(match: "", target: $0) }
+        settings.route(user: uri.user, host: uri.host, in: routes)
     }
 }

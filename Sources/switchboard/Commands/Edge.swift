@@ -26,29 +26,13 @@ struct Edge: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
-        var values: [String: String] = ["sip.enabled": "false"]
-        for item in overrides {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw ValidationError("--set expects KEY=VALUE, got '\(item)'") }
-            values[String(item[..<eq])] = String(item[item.index(after: eq)...])
-        }
+        var values = ["sip.enabled": "false"].merging(try Launch.overrides(overrides)) { $1 }
         if let controlPlane { values["edge.control_plane"] = controlPlane }
         if let id { values["edge.id"] = id }
         if let token = token ?? ProcessInfo.processInfo.environment["SWITCHBOARD_EDGE_TOKEN"] { values["edge.token"] = token }
         if let region { values["edge.region"] = region }
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "switchboard-edge")
-        let cfg: SwitchboardConfig
-        do {
-            cfg = try await SwitchboardConfig.load(path: config, overrides: values)
-        } catch let error as ConfigError {
-            logger.critical("invalid configuration: \(error)")
-            throw ExitCode(78)
-        }
+        let logger = Launch.logger("switchboard-edge", level: logLevel)
+        let cfg = try await Launch.configuration(path: config, overrides: values, logger: logger)
         for (key, value) in [("edge.id / --id", cfg.edge.id), ("edge.control_plane / --control-plane", cfg.edge.controlPlane),
                              ("edge.token / --token", cfg.edge.token)] where value.isEmpty {
             logger.critical("invalid configuration: \(key) is required for an edge")
@@ -60,13 +44,6 @@ struct Edge: AsyncParsableCommand {
         let app = SwitchboardApp.application(orchestrator: orchestrator, logger: logger, onServerRunning: { port in
             logger.notice("edge HTTP API listening", metadata: ["address": "\(cfg.httpListen.host):\(port)"])
         }, extraServices: [EdgeAgent(orchestrator: orchestrator, logger: logger)])
-        do {
-            try await app.runService()
-        } catch is Orchestrator.GaveUp {
-            throw ExitCode(1)
-        } catch {
-            logger.critical("edge failed: \(error)")
-            throw ExitCode(1)
-        }
+        try await Launch.run(app, logger: logger, what: "edge")
     }
 }

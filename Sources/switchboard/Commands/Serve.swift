@@ -26,27 +26,9 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        var values: [String: String] = [:]
-        for item in overrides {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                throw ValidationError("--set expects KEY=VALUE, got '\(item)'")
-            }
-            values[String(item[..<eq])] = String(item[item.index(after: eq)...])
-        }
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "switchboard")
-        let cfg: SwitchboardConfig
-        do {
-            cfg = try await SwitchboardConfig.load(path: config, overrides: values)
-        } catch let error as ConfigError {
-            logger.critical("invalid configuration: \(error)")
-            throw ExitCode(78)  // EX_CONFIG
-        }
+        let values = try Launch.overrides(overrides)
+        let logger = Launch.logger("switchboard", level: logLevel)
+        let cfg = try await Launch.configuration(path: config, overrides: values, logger: logger)
         logger.notice("starting", metadata: ["config": "\(cfg.source)", "http": "\(cfg.httpListen)",
                                               "pools": "\(cfg.pools.map { "\($0.name)=\($0.size)" }.joined(separator: ","))"])
         let orchestrator = Orchestrator(config: cfg, logger: logger)
@@ -56,14 +38,7 @@ struct Serve: AsyncParsableCommand {
         }, reload: {
             try await SwitchboardConfig.load(path: path, overrides: reloadOverrides)
         })
-        do {
-            try await app.runService()
-        } catch is Orchestrator.GaveUp {
-            throw ExitCode(1)
-        } catch {
-            logger.critical("serve failed: \(error)")
-            throw ExitCode(1)
-        }
+        try await Launch.run(app, logger: logger, what: "serve")
     }
 }
 
