@@ -5,13 +5,13 @@
 /// ```json
 /// {"sequence": 42, "streams": 17, "workers_ready": 2, "cpu": 0.85,
 ///  "packet_loss": 0.002, "mailbox_depths": {"transcoder-1": 0, "transcoder-2": 3},
-///  "stream_ids": ["s-1", "s-2"]}
+///  "stream_ids": ["s-1", "s-2"], "ended": {"s-0": "no_media"}}
 /// ```
 ///
 /// Decoding: `sequence`, `streams` and `workers_ready` are required; `cpu`
-/// and `packet_loss` default to 0, `mailbox_depths` to `{}`, `stream_ids` to
-/// absent. Unknown keys are ignored (fields may be added). Encoding writes
-/// every field, `stream_ids` only when present. Decoding checks types only;
+/// and `packet_loss` default to 0, `mailbox_depths` to `{}`, `stream_ids` and
+/// `ended` to absent. Unknown keys are ignored (fields may be added). Encoding writes
+/// every field, `stream_ids` and `ended` only when present. Decoding checks types only;
 /// `problems` lists values out of range (the server answers 422 with them).
 public struct HeartbeatReport: Sendable, Hashable, Codable {
     /// Counts up by one per report from 0 at the edge's start. A report whose
@@ -38,6 +38,9 @@ public struct HeartbeatReport: Sendable, Hashable, Codable {
     /// reconciliation after a control-plane outage or a death); nil when not
     /// sent, which is different from an empty list.
     public var streamIDs: [String]?
+    /// Sessions that ended on the edge lately (the last 30 s), with the
+    /// reason: the control plane ends them too (the SIP front-end hangs up).
+    public var ended: [String: String]?
 
     public init(
         sequence: UInt64,
@@ -46,7 +49,8 @@ public struct HeartbeatReport: Sendable, Hashable, Codable {
         cpu: Double = 0,
         packetLoss: Double = 0,
         mailboxDepths: [String: Int] = [:],
-        streamIDs: [String]? = nil
+        streamIDs: [String]? = nil,
+        ended: [String: String]? = nil
     ) {
         self.sequence = sequence
         self.streams = streams
@@ -55,6 +59,7 @@ public struct HeartbeatReport: Sendable, Hashable, Codable {
         self.packetLoss = packetLoss
         self.mailboxDepths = mailboxDepths
         self.streamIDs = streamIDs
+        self.ended = ended
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -65,6 +70,7 @@ public struct HeartbeatReport: Sendable, Hashable, Codable {
         case packetLoss = "packet_loss"
         case mailboxDepths = "mailbox_depths"
         case streamIDs = "stream_ids"
+        case ended
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +82,7 @@ public struct HeartbeatReport: Sendable, Hashable, Codable {
         packetLoss = try c.decodeIfPresent(Double.self, forKey: .packetLoss) ?? 0
         mailboxDepths = try c.decodeIfPresent([String: Int].self, forKey: .mailboxDepths) ?? [:]
         streamIDs = try c.decodeIfPresent([String].self, forKey: .streamIDs)
+        ended = try c.decodeIfPresent([String: String].self, forKey: .ended)
     }
 
     /// Values out of range, one line each naming the JSON key; empty when

@@ -27,6 +27,8 @@ public enum EndReason: String, Sendable, Hashable, Codable {
     case noAnswer = "no_answer"     // SIP: no final answer from B within sip.invite_timeout
     case shutdown
     case placementFailed = "placement_failed"
+    case moved                      // closed on an edge after the session moved to another one
+    case edgeFailed = "edge_failed" // its edge died and no alive edge could take it
 }
 
 /// The timers a session runs.

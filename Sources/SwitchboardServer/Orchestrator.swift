@@ -16,8 +16,10 @@ public final class Orchestrator: Service, Sendable {
     public let metrics: SwitchboardMetrics
     public let pools: [WorkerPool]
     public let root: Supervisor
-    /// Sessions, placed on the first pool's workers.
+    /// The local edge's sessions, placed on the first pool's workers.
     public let sessions: SessionManager
+    /// Every session, on the local edge or a remote one: what HTTP clients and SIP use.
+    public let directory: SessionDirectory
     /// The API tokens by role (a reload replaces them).
     public let tokens: TokenStore
     /// Rolling upgrades of pools.
@@ -48,11 +50,12 @@ public final class Orchestrator: Service, Sendable {
         sessions = SessionManager(config: config, pool: pools[0], events: events, mailbox: mailbox, logger: logger)
         edges = EdgeRegistry(settings: config.edges, events: events, metrics: metrics, logger: logger)
         rollouts = RolloutRunner(sessions: sessions, events: events, logger: logger)
-        tokens = TokenStore(config.auth)
+        tokens = TokenStore(config.auth, ownEdgeToken: config.edge.token)
+        directory = SessionDirectory(local: sessions, pool: pools[0], registry: edges, events: events, metrics: metrics, region: config.edge.region, logger: logger)
         // Sessions live on the first pool: scaling it down moves streams off the stopped workers first.
         pools[0].setDrainer { [sessions] id in _ = try await sessions.drain(worker: id) }
         sip = config.sip.enabled
-            ? SIPService(settings: config.sip, sessions: sessions, metrics: metrics, logger: logger) : nil
+            ? SIPService(settings: config.sip, sessions: directory, metrics: metrics, logger: logger) : nil
         root = Supervisor(
             id: "switchboard",
             flags: SupervisorFlags(strategy: .oneForOne,
@@ -76,6 +79,7 @@ public final class Orchestrator: Service, Sendable {
             for pool in pools { group.addTask { await pool.spares.run(); return nil } }
             group.addTask { [sessions] in await sessions.run(); return nil }
             group.addTask { [edges] in await edges.run(); return nil }
+            group.addTask { [directory] in await directory.run(); return nil }
             group.addTask { [rollouts] in await rollouts.run(); return nil }
             group.addTask { [pools, sessions, events, logger] in
                 await Autoscaler(pools: pools, sessions: sessions, events: events, logger: logger).run()

@@ -16,13 +16,17 @@ public struct SIPSettings: Sendable, Hashable {
         /// `media`: false passes SDP through untouched (signalling only: no
         /// session, no worker); nil: `sip.media`.
         public var media: Bool?
+        /// `region`: the edge region preferred for the call's media; nil: none.
+        public var region: String?
 
-        public init(match: String, target: SwitchboardConfig.Endpoint, codecs: [String]? = nil, profile: String? = nil, media: Bool? = nil) {
+        public init(match: String, target: SwitchboardConfig.Endpoint, codecs: [String]? = nil, profile: String? = nil, media: Bool? = nil,
+                    region: String? = nil) {
             self.match = match
             self.target = target
             self.codecs = codecs
             self.profile = profile
             self.media = media
+            self.region = region
         }
     }
 
@@ -110,11 +114,18 @@ public struct SIPSettings: Sendable, Hashable {
                 }
                 media = flag == "true"
             }
-            let known: Set = ["match", "target", "transcode.codecs", "transcode.profile", "media"]
-            if let unknown = item.keys.sorted().first(where: { !known.contains($0) }) {
-                throw ConfigError(key: "\(key).\(unknown)", problem: "unknown key (expected match, target, transcode.codecs, transcode.profile, media)")
+            var region: String?
+            if let value = item["region"] {
+                guard case let .scalar(name) = value, !name.isEmpty else {
+                    throw ConfigError(key: key + ".region", problem: "expected an edge region name")
+                }
+                region = name
             }
-            routes.append(Route(match: match, target: endpoint, codecs: codecs, profile: profile, media: media))
+            let known: Set = ["match", "target", "transcode.codecs", "transcode.profile", "media", "region"]
+            if let unknown = item.keys.sorted().first(where: { !known.contains($0) }) {
+                throw ConfigError(key: "\(key).\(unknown)", problem: "unknown key (expected match, target, transcode.codecs, transcode.profile, media, region)")
+            }
+            routes.append(Route(match: match, target: endpoint, codecs: codecs, profile: profile, media: media, region: region))
         }
     }
 }

@@ -38,7 +38,12 @@ public struct EdgeAgent: Service {
         do {
             while !Task.isCancelled {
                 if !registered {
-                    switch await send("PUT", "/v1/edges/\(settings.id)", body: await registration()) {
+                    guard let registration = registration() else {
+                        // `http.listen` port 0: the URL is known once the server has bound its port.
+                        try await Task.sleep(for: .milliseconds(20))
+                        continue
+                    }
+                    switch await send("PUT", "/v1/edges/\(settings.id)", body: registration) {
                     case .ok:
                         registered = true
                         logger.notice("edge registered with the control plane", metadata: ["edge": "\(settings.id)", "control_plane": "\(settings.controlPlane)"])
@@ -73,10 +78,12 @@ public struct EdgeAgent: Service {
         }
     }
 
-    func registration() async -> EdgeRegistration {
+    /// What the edge registers with; nil while its URL is not known yet
+    /// (no `edge.url`, and the HTTP server has not bound its port).
+    func registration() -> EdgeRegistration? {
         let pool = orchestrator.pools.first
         let capacity = settings.capacity ?? pool.map { $0.desiredSize * $0.config.maxStreams } ?? 0
-        let port = orchestrator.boundHTTPPort.withLock { $0 } ?? orchestrator.config.httpListen.port
+        guard let port = orchestrator.boundHTTPPort.withLock({ $0 }) ?? (settings.url == nil ? nil : 0) else { return nil }
         let url = settings.url ?? "http://\(orchestrator.config.httpListen.host):\(port)"
         return EdgeRegistration(url: url, region: settings.region, capacity: max(1, capacity), mediaAddress: orchestrator.config.mediaAddress)
     }
@@ -85,8 +92,10 @@ public struct EdgeAgent: Service {
         let streams = await orchestrator.sessions.streamCounts()
         let ready = await orchestrator.pools.first?.readyCount() ?? 0
         let workers = await orchestrator.workers()
+        let (live, ended) = await orchestrator.sessions.streamList()
         return HeartbeatReport(sequence: sequence, streams: streams.values.reduce(0, +), workersReady: ready, cpu: cpu,
-                               packetLoss: 0, mailboxDepths: Dictionary(workers.map { ($0.id, $0.mailboxDepth) }, uniquingKeysWith: max))
+                               packetLoss: 0, mailboxDepths: Dictionary(workers.map { ($0.id, $0.mailboxDepth) }, uniquingKeysWith: max),
+                               streamIDs: live, ended: ended)
     }
 
     func send(_ method: String, _ path: String, body: some Encodable) async -> Outcome {

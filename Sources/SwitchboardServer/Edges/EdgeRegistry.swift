@@ -1,6 +1,7 @@
 import Edges
 import Foundation
 import Logging
+import Synchronization
 
 /// The control plane's view of the edges: registrations, heartbeats, and
 /// the phi-accrual failure detector of each (module `Edges`). `run()`
@@ -14,6 +15,8 @@ public actor EdgeRegistry {
         var reportedAt: Date?
         var registeredAt: Date
         var heartbeats: UInt64 = 0
+        /// The token the edge presented: the control plane calls the edge's API with it.
+        var token: String
     }
 
     /// Why an edge request was refused.
@@ -34,6 +37,13 @@ public actor EdgeRegistry {
     var entries: [String: Entry] = [:]
     /// Told when an edge is declared dead (its sessions must move) or comes back (reconcile).
     var observer: (@Sendable (_ edge: String, _ action: EdgeAction) async -> Void)?
+    /// Told of every report that lists the edge's streams (reconciliation).
+    var reportObserver: (@Sendable (_ edge: String, _ report: HeartbeatReport) -> Void)?
+    private let edgeCount = Atomic<Int>(0)
+
+    /// Whether any remote edge has registered (read without a hop to the actor:
+    /// with none, sessions go straight to the local edge).
+    public nonisolated var hasEdges: Bool { edgeCount.load(ordering: .relaxed) > 0 }
 
     public init(settings: EdgesSettings, events: EventBus, metrics: SwitchboardMetrics, logger: Logger) {
         self.settings = settings
@@ -51,17 +61,22 @@ public actor EdgeRegistry {
         self.observer = observer
     }
 
+    public func observeReports(_ observer: @escaping @Sendable (_ edge: String, _ report: HeartbeatReport) -> Void) {
+        reportObserver = observer
+    }
+
     /// `PUT /v1/edges/{id}`: registers or updates an edge. A (re-)registration
     /// starts its failure detector afresh, as if it had just reported. Returns
     /// true when the edge was new.
     @discardableResult
-    public func register(_ id: String, _ registration: EdgeRegistration) throws(Failure) -> Bool {
+    public func register(_ id: String, _ registration: EdgeRegistration, token: String = "") throws(Failure) -> Bool {
         if let problem = registration.problems.first { throw .invalid(problem) }
         let now = ContinuousClock.now
         let created = entries[id] == nil
         let previous = entries[id]?.health.state
         entries[id] = Entry(registration: registration, health: EdgeHealth(configuration: healthConfiguration, registeredAt: now),
-                            report: entries[id]?.report, reportedAt: entries[id]?.reportedAt, registeredAt: Date())
+                            report: entries[id]?.report, reportedAt: entries[id]?.reportedAt, registeredAt: Date(), token: token)
+        if created { edgeCount.add(1, ordering: .relaxed) }
         events.publish(created ? "edge.registered" : "edge.updated",
                        ["edge": id, "url": registration.url, "region": registration.region ?? "", "capacity": "\(registration.capacity)"])
         logger.notice(created ? "edge registered" : "edge re-registered",
@@ -87,6 +102,7 @@ public actor EdgeRegistry {
         entry.heartbeats &+= 1
         entries[id] = entry
         metrics.edgeHeartbeat()
+        if report.streamIDs != nil { reportObserver?(id, report) }
         if !actions.isEmpty { await perform(actions, edge: id) }
     }
 
@@ -184,6 +200,12 @@ public actor EdgeRegistry {
     }
 
     public func registration(of id: String) -> EdgeRegistration? { entries[id]?.registration }
+
+    /// The edge's session API, called with the token it registered with.
+    func remoteEdge(_ id: String) -> RemoteEdge? {
+        guard let entry = entries[id] else { return nil }
+        return RemoteEdge(edgeID: id, url: entry.registration.url, token: entry.token)
+    }
     public func state(of id: String) -> EdgeState? { entries[id]?.health.state }
 }
 

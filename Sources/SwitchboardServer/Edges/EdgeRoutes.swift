@@ -21,7 +21,8 @@ struct EdgeRoutes: Sendable {
                 throw Problem.badRequest("expected {\"url\", \"region\"?, \"capacity\", \"media_address\"?}: \(error)")
             }
             let created: Bool
-            do { created = try await registry.register(id, body) } catch { throw Self.problem(error) }
+            let token = request.headers[.authorization].flatMap(BearerAuth.bearerToken).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            do { created = try await registry.register(id, body, token: token) } catch { throw Self.problem(error) }
             return try jsonResponse(Registered(id: id, state: "alive", created: created), status: created ? .created : .ok)
         }
         v1.post("edges/:id/heartbeat") { request, context -> Response in

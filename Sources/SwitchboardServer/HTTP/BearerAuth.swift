@@ -72,22 +72,30 @@ func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
 }
 
 /// The tokens by role, replaceable at run time (SIGHUP reload).
+/// An edge (`switchboard edge`) also takes its own `edge.token` as an edge
+/// token: the control plane calls the edge's API with the token the edge
+/// registered with.
 public final class TokenStore: Sendable {
     private let current: Mutex<[(token: [UInt8], role: Role)]>
+    private let ownEdgeToken: String
 
-    public init(_ config: SwitchboardConfig.Auth) {
-        current = Mutex(Self.tokens(config))
+    public init(_ config: SwitchboardConfig.Auth, ownEdgeToken: String = "") {
+        self.ownEdgeToken = ownEdgeToken
+        current = Mutex(Self.tokens(config, ownEdgeToken: ownEdgeToken))
     }
 
     var tokens: [(token: [UInt8], role: Role)] { current.withLock { $0 } }
 
     /// New tokens apply to the next request; the old ones stop working at once.
     public func update(_ config: SwitchboardConfig.Auth) {
-        let fresh = Self.tokens(config)
+        let fresh = Self.tokens(config, ownEdgeToken: ownEdgeToken)
         current.withLock { $0 = fresh }
     }
 
-    static func tokens(_ config: SwitchboardConfig.Auth) -> [(token: [UInt8], role: Role)] {
-        [(Array(config.operatorToken.utf8), .operator), (Array(config.clientToken.utf8), .client), (Array(config.edgeToken.utf8), .edge)]
+    static func tokens(_ config: SwitchboardConfig.Auth, ownEdgeToken: String = "") -> [(token: [UInt8], role: Role)] {
+        var tokens: [(token: [UInt8], role: Role)] = [(Array(config.operatorToken.utf8), .operator), (Array(config.clientToken.utf8), .client),
+                                                       (Array(config.edgeToken.utf8), .edge)]
+        if !ownEdgeToken.isEmpty && ownEdgeToken != config.edgeToken { tokens.append((Array(ownEdgeToken.utf8), .edge)) }
+        return tokens
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
+import Sessions
 
-/// `/v1/sessions`: offer, answer, list, show, end.
+/// `/v1/sessions`: offer, answer, list, show, end; and the re-offer calls a
+/// control plane makes on an edge for SIP re-INVITEs. Clients and operators
+/// use them, and the control plane (edge token) on an edge.
 struct SessionRoutes: Sendable {
     let orchestrator: Orchestrator
     let auth: BearerAuth
@@ -11,47 +14,82 @@ struct SessionRoutes: Sendable {
         var offer: String
         var transcode: Transcode?
         var edge: String?
+        var region: String?
         var labels: [String: String]?
     }
     struct AnswerRequest: Decodable { var answer: String }
+    struct ReofferRequest: Decodable { var sdp: String; var from: String }
+    struct SDPRequest: Codable, ResponseEncodable { var sdp: String }
+    static let roles: Set<Role> = [.client, .operator, .edge]
 
     func register(on v1: RouterGroup<BasicRequestContext>) {
+        let sessions = orchestrator.directory
         v1.post("sessions") { request, context -> Response in
-            try auth.require(request, [.client, .operator])
+            try auth.require(request, Self.roles)
             let body: CreateRequest
             do { body = try await Self.decode(request, context, fast: CreateRequest.init(scanning:)) } catch {
-                throw Problem.badRequest("expected {\"offer\": SDP, \"transcode\"?: {\"codecs\", \"profile\"}, \"labels\"?}: \(error)")
+                throw Problem.badRequest("expected {\"offer\": SDP, \"transcode\"?: {\"codecs\", \"profile\"}, \"edge\"?, \"region\"?, \"labels\"?}: \(error)")
             }
             do {
-                let view = try await orchestrator.sessions.create(offer: body.offer, codecs: body.transcode?.codecs,
-                                                                  profile: body.transcode?.profile, labels: body.labels ?? [:])
+                let view = try await sessions.create(offer: body.offer, codecs: body.transcode?.codecs, profile: body.transcode?.profile,
+                                                     labels: body.labels ?? [:], edge: body.edge, region: body.region)
                 return jsonResponse(bytes: view.jsonBytes, status: .created)
             } catch { throw Self.problem(error) }
         }
         v1.post("sessions/:id/answer") { request, context -> Response in
-            try auth.require(request, [.client, .operator])
+            try auth.require(request, Self.roles)
             let id = try context.parameters.require("id")
             let body: AnswerRequest
             do { body = try await Self.decode(request, context, fast: AnswerRequest.init(scanning:)) } catch {
                 throw Problem.badRequest("expected {\"answer\": SDP}: \(error)")
             }
             do {
-                return jsonResponse(bytes: try await orchestrator.sessions.answer(id, sdp: body.answer).jsonBytes, status: .ok)
+                return jsonResponse(bytes: try await sessions.answer(id, sdp: body.answer).jsonBytes, status: .ok)
             } catch { throw Self.problem(error) }
         }
         v1.get("sessions") { request, _ -> Response in
-            try auth.require(request, [.client, .operator])
-            return jsonResponse(bytes: sessionListJSON(await orchestrator.sessions.list()), status: .ok)
+            try auth.require(request, Self.roles)
+            return jsonResponse(bytes: sessionListJSON(await sessions.list()), status: .ok)
         }
         v1.get("sessions/:id") { request, context -> Response in
-            try auth.require(request, [.client, .operator])
+            try auth.require(request, Self.roles)
             let id = try context.parameters.require("id")
-            do { return jsonResponse(bytes: try await orchestrator.sessions.view(id).jsonBytes, status: .ok) } catch { throw Self.problem(error) }
+            do { return jsonResponse(bytes: try await sessions.view(id).jsonBytes, status: .ok) } catch { throw Self.problem(error) }
         }
         v1.delete("sessions/:id") { request, context -> Response in
-            try auth.require(request, [.client, .operator])
+            try auth.require(request, Self.roles)
             let id = try context.parameters.require("id")
-            do { try await orchestrator.sessions.end(id) } catch { throw Self.problem(error) }
+            var reason = EndReason.deleted
+            if let given = request.uri.queryParameters.get("reason") {
+                guard let parsed = EndReason(rawValue: given) else { throw Problem.badRequest("reason '\(given)' is not an end reason") }
+                reason = parsed
+            }
+            do { try await sessions.end(id, reason: reason) } catch { throw Self.problem(error) }
+            return Response(status: .noContent)
+        }
+        // A re-offer inside an answered session (SIP re-INVITE on a call whose media is on this node).
+        v1.post("sessions/:id/reoffer") { request, context -> SDPRequest in
+            try auth.require(request, Self.roles)
+            let id = try context.parameters.require("id")
+            let body: ReofferRequest
+            do { body = try await request.decode(as: ReofferRequest.self, context: context) } catch {
+                throw Problem.badRequest("expected {\"sdp\": SDP, \"from\": \"a\" or \"b\"}: \(error)")
+            }
+            guard body.from == "a" || body.from == "b" else { throw Problem.badRequest("from must be \"a\" or \"b\"") }
+            do { return SDPRequest(sdp: try await sessions.reoffer(id, sdp: body.sdp, fromA: body.from == "a")) } catch { throw Self.problem(error) }
+        }
+        v1.post("sessions/:id/reanswer") { request, context -> SDPRequest in
+            try auth.require(request, Self.roles)
+            let id = try context.parameters.require("id")
+            let body: SDPRequest
+            do { body = try await request.decode(as: SDPRequest.self, context: context) } catch {
+                throw Problem.badRequest("expected {\"sdp\": SDP}: \(error)")
+            }
+            do { return SDPRequest(sdp: try await sessions.reanswer(id, sdp: body.sdp)) } catch { throw Self.problem(error) }
+        }
+        v1.delete("sessions/:id/reoffer") { request, context -> Response in
+            try auth.require(request, Self.roles)
+            await sessions.dropReoffer(try context.parameters.require("id"))
             return Response(status: .noContent)
         }
     }
@@ -95,6 +133,7 @@ extension SessionRoutes.CreateRequest {
         var offer: String?
         var transcode: Transcode?
         var edge: String?
+        var region: String?
         var labels: [String: String]?
         var seen = KeySet()
         let ok = scanner.object { scanner, key in
@@ -128,6 +167,11 @@ extension SessionRoutes.CreateRequest {
                 if scanner.null() { return true }
                 edge = scanner.string()
                 return edge != nil
+            } else if key == "region" {
+                guard seen.insert(4) else { return false }
+                if scanner.null() { return true }
+                region = scanner.string()
+                return region != nil
             } else if key == "labels" {
                 guard seen.insert(3) else { return false }
                 if scanner.null() { return true }
@@ -137,7 +181,7 @@ extension SessionRoutes.CreateRequest {
             return scanner.skipValue()
         }
         guard ok, let offer else { return nil }
-        self.init(offer: offer, transcode: transcode, edge: edge, labels: labels)
+        self.init(offer: offer, transcode: transcode, edge: edge, region: region, labels: labels)
     }
 }
 

@@ -134,4 +134,9 @@ extension SwitchboardMetrics {
     public func edgeHeartbeat() {
         registry.makeCounter(descriptor: .init(metricName: "switchboard_edge_heartbeats_total", unitName: "", helpText: "Edge heartbeats received.")).increment()
     }
+
+    /// A session placed again after its edge died or lost it, by outcome (`moved`, `failed`).
+    public func sessionMoved(outcome: String) {
+        registry.makeCounter(descriptor: .init(metricName: "switchboard_sessions_moved_total", unitName: "", helpText: "Sessions of a dead edge placed again (moved) or ended for want of an edge (failed)."), labels: [("outcome", outcome)]).increment()
+    }
 }

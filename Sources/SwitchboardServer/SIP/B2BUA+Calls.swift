@@ -44,7 +44,8 @@ extension B2BUA {
         if settings.carriesMedia(route) {
             do {
                 let view = try await sessions.create(offer: String(decoding: invite.body, as: UTF8.self), codecs: route.codecs,
-                                                     profile: route.profile, labels: ["origin": "sip", "sip_call_id": callID])
+                                                     profile: route.profile, labels: ["origin": "sip", "sip_call_id": callID],
+                                                     region: route.region)
                 offerForB = Array((view.sdp ?? "").utf8)
                 session = view.id
             } catch {
@@ -129,6 +130,8 @@ extension B2BUA {
             await inviteResponse(upcall, call: id)
         case let .reinvite(id, toA):
             await reinviteResponse(upcall, call: id, toA: toA)
+        case let .move(id, toA):
+            moveResponse(upcall, call: id, toA: toA)
         case .bye, .cancel:
             break
         }

@@ -87,3 +87,56 @@ extension B2BUA {
         }
     }
 }
+
+extension B2BUA {
+    /// The call's session moved to another edge (its edge died): both legs
+    /// get a re-INVITE with the session's new SDP — A our new answer (as an
+    /// offer: the new address, port and keys), B the new offer for B. Their
+    /// answers are ACKed; the addresses they answer with are those the
+    /// session was placed again with (A's offer and B's answer).
+    func sessionMoved(_ session: String, sdpForA: String?, sdpForB: String) {
+        guard let id = callBySession[session], var call = calls[id] else { return }
+        guard call.phase == .confirmed, let sdpForA else {
+            logger.warning("a SIP call's session moved before the call was confirmed: B was offered the old address",
+                           metadata: ["session": "\(session)", "call": "\(id)"])
+            return
+        }
+        if call.reinvite != nil {
+            logger.notice("a re-INVITE is in progress while the session moved: ours may meet 491",
+                          metadata: ["session": "\(session)", "call": "\(id)"])
+        }
+        for (toA, sdp) in [(true, sdpForA), (false, sdpForB)] {
+            var reinvite = toA ? call.a.request(.invite, contact: contact) : call.b.request(.invite, contact: contact)
+            reinvite.headers.add("Allow", Self.allow)
+            reinvite.headers.add("Content-Type", "application/sdp")
+            reinvite.body = Array(sdp.utf8)
+            calls[id] = call
+            startClient(reinvite, to: toA ? call.a.destination : call.b.destination, purpose: .move(call: id, toA: toA))
+        }
+        logger.notice("re-INVITE of both legs: the session moved to another edge", metadata: ["session": "\(session)", "call": "\(id)"])
+    }
+
+    /// The answer to our re-INVITE after a move: a 2xx is ACKed; anything
+    /// else is logged (the leg keeps sending to the old edge).
+    func moveResponse(_ upcall: Upcall, call id: String, toA: Bool) {
+        guard let call = calls[id] else { return }
+        guard case let .response(response) = upcall else {
+            logger.warning("no answer to the re-INVITE after a move", metadata: ["call": "\(id)", "leg": "\(toA ? "a" : "b")"])
+            return
+        }
+        switch response.status {
+        case 100..<200:
+            return
+        case 200..<300:
+            var side = toA ? call.a : call.b
+            var ack = side.request(.ack, contact: contact)
+            stamp(&ack)
+            transmit(ack.serialized(), to: side.destination, kind: "ACK")
+            if let target = response.contacts.first?.uri { side.remoteTarget = target }
+            if toA { calls[id]?.a = side } else { calls[id]?.b = side }
+        default:
+            logger.warning("the re-INVITE after a move was refused", metadata: ["call": "\(id)", "leg": "\(toA ? "a" : "b")",
+                                                                              "status": "\(response.status)"])
+        }
+    }
+}

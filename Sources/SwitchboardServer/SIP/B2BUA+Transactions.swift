@@ -83,6 +83,8 @@ struct ClientTransaction: Sendable {
     enum Purpose: Sendable {
         case inviteB(call: String)
         case reinvite(call: String, toA: Bool)
+        /// Our own re-INVITE of one leg after the session moved to another edge.
+        case move(call: String, toA: Bool)
         case bye(call: String)
         case cancel(call: String)
     }

@@ -14,7 +14,7 @@ import SIP
 /// arrival order (the mailbox in ``SIPService`` is bounded).
 actor B2BUA {
     var settings: SIPSettings
-    let sessions: SessionManager
+    let sessions: SessionDirectory
     let metrics: SwitchboardMetrics
     let logger: Logger
     let send: @Sendable ([UInt8], SocketAddress) -> Void
@@ -38,7 +38,7 @@ actor B2BUA {
     let wakeup = Wakeup()
     var plannedWake: ContinuousClock.Instant = .now
 
-    init(settings: SIPSettings, localPort: Int, sessions: SessionManager, metrics: SwitchboardMetrics, logger: Logger,
+    init(settings: SIPSettings, localPort: Int, sessions: SessionDirectory, metrics: SwitchboardMetrics, logger: Logger,
          send: @escaping @Sendable ([UInt8], SocketAddress) -> Void) {
         self.settings = settings
         self.sessions = sessions

@@ -16,7 +16,7 @@ struct SIPDatagram: Sendable {
 /// duration, `DELETE`). Stops on graceful shutdown, before the orchestrator.
 public final class SIPService: Service, Sendable {
     let settings: SIPSettings
-    let sessions: SessionManager
+    let sessions: SessionDirectory
     let metrics: SwitchboardMetrics
     let logger: Logger
     /// Datagrams waiting for the B2BUA; when full, new ones are dropped (UDP
@@ -32,7 +32,7 @@ public final class SIPService: Service, Sendable {
         if let b2bua = running.withLock({ $0 }) { await b2bua.update(settings) }
     }
 
-    init(settings: SIPSettings, sessions: SessionManager, metrics: SwitchboardMetrics, logger: Logger, mailboxLimit: Int = 8192) {
+    init(settings: SIPSettings, sessions: SessionDirectory, metrics: SwitchboardMetrics, logger: Logger, mailboxLimit: Int = 8192) {
         self.settings = settings
         self.sessions = sessions
         self.metrics = metrics
@@ -89,8 +89,8 @@ public final class SIPService: Service, Sendable {
         }
         running.withLock { $0 = b2bua }
         defer { running.withLock { $0 = nil } }
-        let (ends, endSink) = AsyncStream<(String, String)>.makeStream()
-        await sessions.observeEnds { session, reason in endSink.yield((session, reason)) }
+        let (notices, endSink) = AsyncStream<SessionNotice>.makeStream()
+        await sessions.observe { notice in endSink.yield(notice) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await cancelWhenGracefulShutdown {
@@ -99,7 +99,12 @@ public final class SIPService: Service, Sendable {
             }
             group.addTask {
                 await cancelWhenGracefulShutdown {
-                    for await (session, reason) in ends { await b2bua.sessionEnded(session, reason: reason) }
+                    for await notice in notices {
+                        switch notice {
+                        case let .ended(session, reason): await b2bua.sessionEnded(session, reason: reason)
+                        case let .moved(session, sdpForA, sdpForB): await b2bua.sessionMoved(session, sdpForA: sdpForA, sdpForB: sdpForB)
+                        }
+                    }
                 }
             }
             group.addTask {
@@ -108,7 +113,7 @@ public final class SIPService: Service, Sendable {
             await group.next()
             group.cancelAll()
         }
-        await sessions.observeEnds { _, _ in }
+        await sessions.observe(nil)
         sink.finish()
         endSink.finish()
         await b2bua.shutdown()

@@ -168,6 +168,26 @@ public actor SessionManager {
         placed.mapValues(\.count)
     }
 
+    /// Sessions not ended or failed.
+    func liveSessions() -> Int { liveCount }
+
+    /// What an edge's heartbeat lists: the ids of its live sessions, and
+    /// the sessions that ended in the last `window` with their reasons
+    /// (newest first, at most `limit`).
+    func streamList(endedWithin window: Duration = .seconds(30), limit: Int = 5_000) -> (live: [String], ended: [String: String]) {
+        var live: [String] = []
+        live.reserveCapacity(liveCount)
+        for (id, record) in sessions where record.endedAt == nil { live.append(id) }
+        var ended: [String: String] = [:]
+        let now = ContinuousClock.now
+        for entry in endedOrder.reversed() {
+            guard now - entry.at <= window, ended.count < limit else { break }
+            guard let record = sessions[entry.id] else { continue }
+            ended[entry.id] = record.machine.endReason?.rawValue ?? record.machine.failure ?? record.state.rawValue
+        }
+        return (live, ended)
+    }
+
     /// Registers the one observer told of every session end (with the reason).
     public func observeEnds(_ observer: @escaping @Sendable (_ session: String, _ reason: String) -> Void) {
         endObserver = observer

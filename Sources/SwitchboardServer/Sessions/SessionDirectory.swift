@@ -1,0 +1,334 @@
+import Edges
+import Foundation
+import Logging
+import Sessions
+import Synchronization
+
+/// What the session core tells the SIP front-end.
+enum SessionNotice: Sendable {
+    /// The session ended or failed (with the reason).
+    case ended(session: String, reason: String)
+    /// The session's media moved to another edge: the new answer for A (nil
+    /// while B has not answered) and the new offer for B.
+    case moved(session: String, sdpForA: String?, sdpForB: String)
+}
+
+/// The session core as clients see it (HTTP and SIP): it places each new
+/// session on an edge — the embedded local edge (``SessionManager``) or a
+/// remote one (``RemoteEdge``), both a ``MediaEdge`` — and keeps, for the
+/// sessions it placed remotely, what it takes to place them again: A's offer,
+/// B's answer, the options. When an edge is declared dead its sessions are
+/// re-created on alive edges and their clients told (SSE `session.moved`,
+/// SIP re-INVITE); the edges' heartbeats reconcile both sides' lists after
+/// an outage.
+///
+/// With no remote edge registered, every request goes straight to the
+/// local edge under the local edge's session id: one actor hop, no record.
+public actor SessionDirectory {
+    /// A session placed on a remote edge (or moved off one).
+    final class Placed {
+        let id: String
+        var edgeID: String
+        /// The id the edge gave the session.
+        var edgeSession: String
+        /// A's offer and B's answer as received, to place the session again.
+        let offer: String
+        var answer: String?
+        let codecs: [String]?
+        let profile: String?
+        let labels: [String: String]
+        let region: String?
+        /// The edge's last view of it, with our id and the edge's id.
+        var view: SessionView
+        /// Listed in a heartbeat of its edge since it was placed there.
+        var seen = false
+        var endReason: String?
+        var moving = false
+
+        init(id: String, edgeID: String, edgeSession: String, offer: String, codecs: [String]?, profile: String?,
+             labels: [String: String], region: String?, view: SessionView) {
+            self.id = id
+            self.edgeID = edgeID
+            self.edgeSession = edgeSession
+            self.offer = offer
+            self.codecs = codecs
+            self.profile = profile
+            self.labels = labels
+            self.region = region
+            self.view = view
+        }
+
+        var isEnded: Bool { endReason != nil }
+    }
+
+    enum Work: Sendable {
+        case report(edge: String, HeartbeatReport)
+        case dead(edge: String)
+        case localEnded(session: String, reason: String)
+    }
+
+    let local: SessionManager
+    let pool: WorkerPool
+    let registry: EdgeRegistry
+    let events: EventBus
+    let metrics: SwitchboardMetrics
+    let logger: Logger
+    let localRegion: String?
+    var placed: [String: Placed] = [:]
+    /// Our ids by edge and the edge's session id (live sessions only).
+    var byEdge: [String: [String: String]] = [:]
+    /// Sessions we ended or moved away from an edge that did not confirm:
+    /// closed on that edge when a heartbeat lists them again.
+    var tombstones: [String: Set<String>] = [:]
+    /// Streams an edge runs that we never placed (a restart of this process): logged once each.
+    var unknownLogged: Set<String> = []
+    /// Sessions placed on each edge since its last report (load between reports).
+    var sinceReport: [String: Int] = [:]
+    /// Creates in flight per edge: while one is, an unknown stream on that edge may be it.
+    var creating: [String: Int] = [:]
+    var endedOrder: [(id: String, at: ContinuousClock.Instant)] = []
+    /// What the local edge's end observer reads without a hop to this actor.
+    final class Shared: Sendable {
+        /// Local session ids of sessions moved onto the local edge -> our ids.
+        let aliases = Mutex<[String: String]>([:])
+        let notify = Mutex<(@Sendable (SessionNotice) -> Void)?>(nil)
+    }
+    let shared = Shared()
+    let work: AsyncStream<Work>
+    let workSink: AsyncStream<Work>.Continuation
+    static let endedKept = 10_000
+    static let endedRetention: Duration = .seconds(300)
+
+    init(local: SessionManager, pool: WorkerPool, registry: EdgeRegistry, events: EventBus, metrics: SwitchboardMetrics,
+         region: String?, logger: Logger) {
+        self.metrics = metrics
+        self.local = local
+        self.pool = pool
+        self.registry = registry
+        self.events = events
+        self.localRegion = region
+        self.logger = logger
+        (work, workSink) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Registers the one observer of session ends and moves (the SIP front-end).
+    func observe(_ observer: (@Sendable (SessionNotice) -> Void)?) {
+        shared.notify.withLock { $0 = observer }
+    }
+
+    /// Runs until cancelled: hooks the local edge's session ends and the
+    /// registry's reports and deaths, and handles them in order.
+    public func run() async {
+        let sink = workSink
+        let shared = shared
+        await local.observeEnds { session, reason in
+            if shared.aliases.withLock({ $0[session] }) != nil {
+                sink.yield(.localEnded(session: session, reason: reason))
+            } else {
+                shared.notify.withLock { $0 }?(.ended(session: session, reason: reason))
+            }
+        }
+        await registry.observe { edge, action in
+            if case .moveSessions = action { sink.yield(.dead(edge: edge)) }
+        }
+        await registry.observeReports { edge, report in sink.yield(.report(edge: edge, report)) }
+        await withTaskCancellationHandler {
+            for await item in work {
+                switch item {
+                case let .report(edge, report): await reconcile(edge, report)
+                case let .dead(edge): await moveAll(off: edge)
+                case let .localEnded(session, reason):
+                    guard let ours = shared.aliases.withLock({ $0.removeValue(forKey: session) }), let record = placed[ours] else { continue }
+                    markEnded(record, reason: reason)
+                }
+            }
+        } onCancel: {
+            sink.finish()
+        }
+    }
+
+    // MARK: requests
+
+    /// A's offer: placed on `edge` if named, else on the alive edge least
+    /// loaded for its capacity, preferring `region`.
+    public func create(offer: String, codecs: [String]?, profile: String?, labels: [String: String],
+                       edge: String? = nil, region: String? = nil) async throws(SessionFailure) -> SessionView {
+        if edge == "local" || (edge == nil && !registry.hasEdges) {
+            return try await local.create(offer: offer, codecs: codecs, profile: profile, labels: labels)
+        }
+        let target = try await choose(edge: edge, region: region, excluding: nil)
+        guard let remote = target as? RemoteEdge else {
+            return try await local.create(offer: offer, codecs: codecs, profile: profile, labels: labels)
+        }
+        creating[remote.edgeID, default: 0] += 1
+        defer { creating[remote.edgeID, default: 1] -= 1 }
+        let created: SessionView
+        do { created = try await remote.create(offer: offer, codecs: codecs, profile: profile, labels: labels) } catch {
+            sinceReport[remote.edgeID]? -= 1
+            throw error
+        }
+        let id = SessionManager.newID()
+        let record = Placed(id: id, edgeID: remote.edgeID, edgeSession: created.id, offer: offer, codecs: codecs, profile: profile,
+                            labels: labels, region: region, view: created)
+        record.view = rewritten(created, record)
+        placed[id] = record
+        byEdge[remote.edgeID, default: [:]][created.id] = id
+        events.publish("session.offered", ["session": id, "edge": remote.edgeID, "edge_session": created.id])
+        logger.debug("session offered on a remote edge", metadata: ["session": "\(id)", "edge": "\(remote.edgeID)"])
+        return record.view
+    }
+
+    /// B's answer: to the session's edge; returns the answer for A.
+    public func answer(_ id: String, sdp: String) async throws(SessionFailure) -> SessionView {
+        guard let record = placed[id] else { return try await local.answer(id, sdp: sdp) }
+        guard !record.moving else { throw .conflict("session \(id) is moving to another edge: try again") }
+        guard !record.isEnded else { throw .conflict("session \(id) is \(record.view.state), not offered") }
+        let view = try await edge(record.edgeID).answer(record.edgeSession, sdp: sdp)
+        record.answer = sdp
+        record.view = rewritten(view, record)
+        events.publish("session.answered", ["session": id, "edge": record.edgeID])
+        return record.view
+    }
+
+    public func end(_ id: String, reason: EndReason = .deleted) async throws(SessionFailure) {
+        guard let record = placed[id] else { return try await local.end(id, reason: reason) }
+        guard !record.isEnded else { return }
+        let (edgeID, edgeSession) = (record.edgeID, record.edgeSession)
+        markEnded(record, reason: reason.rawValue)
+        if edgeID == "local" { shared.aliases.withLock { _ = $0.removeValue(forKey: edgeSession) } }
+        do {
+            try await edge(edgeID).end(edgeSession, reason: reason)
+        } catch {
+            if case .notFound = error { return }
+            // The edge did not confirm (unreachable): its next heartbeat that lists the stream closes it.
+            tombstones[edgeID, default: []].insert(edgeSession)
+            logger.warning("session ended; its edge did not confirm: closed when the edge reports it",
+                           metadata: ["session": "\(id)", "edge": "\(edgeID)", "error": "\(error)"])
+        }
+    }
+
+    public func view(_ id: String) async throws(SessionFailure) -> SessionView {
+        guard let record = placed[id] else { return try await local.view(id) }
+        if !record.isEnded, !record.moving, let fresh = try? await edge(record.edgeID).view(record.edgeSession), !record.isEnded {
+            record.view = rewritten(fresh, record)
+        }
+        return record.view
+    }
+
+    /// Every session: the local edge's, and those on remote edges as each
+    /// edge lists them now (the last known view of an edge that does not answer).
+    public func list() async -> [SessionView] {
+        let aliased = shared.aliases.withLock { $0 }
+        let locals = await local.list()
+        var views = aliased.isEmpty ? locals : locals.filter { aliased[$0.id] == nil }
+        guard !placed.isEmpty else { return views }
+        var fresh: [String: [String: SessionView]] = [:]
+        let edges = Set(placed.values.filter { !$0.isEnded && $0.edgeID != "local" }.map(\.edgeID))
+        var remotes: [RemoteEdge] = []
+        for id in edges { if let remote = await registry.remoteEdge(id) { remotes.append(remote) } }
+        await withTaskGroup(of: (String, [SessionView]?).self) { group in
+            for remote in remotes {
+                var quick = remote
+                quick.timeout = 1
+                group.addTask { (quick.edgeID, try? await quick.list()) }
+            }
+            for await (edge, listing) in group {
+                if let listing { fresh[edge] = Dictionary(listing.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
+            }
+        }
+        let localViews = aliased.isEmpty ? [:] : Dictionary(locals.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for record in placed.values {
+            if !record.isEnded, !record.moving {
+                let latest = record.edgeID == "local" ? localViews[record.edgeSession] : fresh[record.edgeID]?[record.edgeSession]
+                if let latest { record.view = rewritten(latest, record) }
+            }
+            views.append(record.view)
+        }
+        return views.sorted { $0.createdAt < $1.createdAt }
+    }
+
+    public func reoffer(_ id: String, sdp: String, fromA: Bool) async throws(SessionFailure) -> String {
+        guard let record = placed[id] else { return try await local.reoffer(id, sdp: sdp, fromA: fromA) }
+        guard !record.moving else { throw .conflict("session \(id) is moving to another edge: try again") }
+        return try await edge(record.edgeID).reoffer(record.edgeSession, sdp: sdp, fromA: fromA)
+    }
+
+    public func reanswer(_ id: String, sdp: String) async throws(SessionFailure) -> String {
+        guard let record = placed[id] else { return try await local.reanswer(id, sdp: sdp) }
+        return try await edge(record.edgeID).reanswer(record.edgeSession, sdp: sdp)
+    }
+
+    public func dropReoffer(_ id: String) async {
+        guard let record = placed[id] else { return await local.dropReoffer(id) }
+        await edge(record.edgeID).dropReoffer(record.edgeSession)
+    }
+
+    // MARK: helpers
+
+    /// The edge a request for a session placed there goes to (a remote edge
+    /// the registry no longer knows answers every request with a failure).
+    func edge(_ id: String) async -> any MediaEdge {
+        if id == "local" { return local }
+        return await registry.remoteEdge(id) ?? RemoteEdge(edgeID: id, url: "http://unregistered.invalid", token: "")
+    }
+
+    /// Where a new (or moving) session goes: the named edge if it is alive
+    /// with room, else the alive edge least loaded for its capacity, in
+    /// `region` if one there has room.
+    func choose(edge named: String?, region: String?, excluding excluded: String?) async throws(SessionFailure) -> any MediaEdge {
+        var candidates = await registry.loads().filter { $0.id != excluded }.map { load in
+            load.adding(streams: sinceReport[load.id] ?? 0)
+        }
+        if excluded != "local" {
+            let capacity = pool.desiredSize * pool.config.maxStreams
+            candidates.append(EdgeLoad(id: "local", region: localRegion, state: .alive, capacity: capacity,
+                                       streams: await local.liveSessions(), ready: capacity > 0 ? await pool.readyCount() : 0))
+        }
+        if let named {
+            guard let load = candidates.first(where: { $0.id == named }) else { throw .notFound("no edge '\(named)'") }
+            guard load.hasRoom else { throw .noCapacity("edge '\(named)' is \(load.state.rawValue) with \(load.streams) of \(load.capacity) streams") }
+            reserve(named)
+            return await edge(named)
+        }
+        guard let chosen = Placement.choose(among: candidates, preferring: region) else {
+            throw .noCapacity("no alive edge with capacity")
+        }
+        reserve(chosen.id)
+        return await edge(chosen.id)
+    }
+
+    /// Counts a session placed on a remote edge until its next report (so
+    /// that sessions placed at once, or moved at once, spread). Done as the
+    /// choice is made, with no suspension in between.
+    func reserve(_ edgeID: String) {
+        if edgeID != "local" { sinceReport[edgeID, default: 0] += 1 }
+    }
+
+    func rewritten(_ view: SessionView, _ record: Placed) -> SessionView {
+        var view = view
+        view.id = record.id
+        view.edge = record.edgeID
+        view.endReason = view.endReason ?? record.endReason
+        return view
+    }
+
+    /// Marks a placed session ended (ended on its edge, or by us), tells the observer, and purges old records.
+    func markEnded(_ record: Placed, reason: String) {
+        guard !record.isEnded else { return }
+        record.endReason = reason
+        byEdge[record.edgeID]?[record.edgeSession] = nil
+        record.view.state = SessionState.ended.rawValue
+        record.view.endReason = reason
+        events.publish("session.ended", ["session": record.id, "edge": record.edgeID, "reason": reason])
+        shared.notify.withLock { $0 }?(.ended(session: record.id, reason: reason))
+        let now = ContinuousClock.now
+        endedOrder.append((record.id, now))
+        var purged = 0
+        while purged < endedOrder.count,
+              endedOrder.count - purged > Self.endedKept || now - endedOrder[purged].at > Self.endedRetention {
+            placed[endedOrder[purged].id] = nil
+            purged += 1
+        }
+        if purged > 0 { endedOrder.removeFirst(purged) }
+    }
+}

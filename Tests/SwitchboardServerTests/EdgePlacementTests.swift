@@ -1,0 +1,291 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Synchronization
+import SwitchboardServer
+import SwitchboardTestKit
+import Testing
+
+/// Sessions on remote edges (real `switchboard edge` processes, each with
+/// its own HTTP port, media port range and worker): placement, a dead edge's
+/// sessions moved with `session.moved`, and a control-plane outage.
+@Suite("Sessions across edges", .serialized, .timeLimit(.minutes(4)))
+struct EdgePlacementTests {
+    static let edgeToken = "dev-edge-token"
+
+    /// A `switchboard edge` process registered with `controlPlane`.
+    static func startEdge(_ id: String, region: String, controlPlane: String, dir: TempDir,
+                          extra: [String] = []) throws -> ChildProcess {
+        try ChildProcess(Products.switchboard, [
+            "edge", "--control-plane", controlPlane, "--id", id, "--token", edgeToken, "--region", region,
+            "--config", Products.repositoryRoot.appendingPathComponent("Config/switchboard.yaml").path,
+            "--set", "http.listen=127.0.0.1:0", "--set", "media.port_range=\(nextMediaPortRange())", "--set", "sip.enabled=false",
+            "--set", "pools.transcoder.executable=\(Products.transcoder)", "--set", "pools.transcoder.size=1",
+            "--set", "edges.heartbeat_interval=200ms",
+        ] + extra, log: dir.file("\(id).log"))
+    }
+
+    /// The rows of `GET /v1/edges` by id.
+    static func edges(_ base: String) async throws -> [String: [String: Any]] {
+        let reply = try await HTTP.request("GET", base + "/v1/edges", token: LiveServer.operatorToken)
+        let rows = reply.json["edges"] as? [[String: Any]] ?? []
+        return Dictionary(rows.compactMap { row in (row["id"] as? String).map { ($0, row) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func waitAlive(_ base: String, _ ids: [String]) async throws {
+        try await eventually("edges \(ids) alive with a ready worker", timeout: .seconds(30)) {
+            let rows = try await edges(base)
+            return ids.allSatisfy { rows[$0]?["state"] as? String == "alive" && (rows[$0]?["workers_ready"] as? Int ?? 0) >= 1 }
+        }
+    }
+
+    /// One call: A sends a 1 kHz tone (PCMU) to its port on the edge, B records.
+    final class Call: Sendable {
+        let a: UDPPeer
+        let b: UDPPeer
+        let recorder: RTPRecorder
+        let id: String
+        let target = Atomic<Int>(0)
+        init(a: UDPPeer, b: UDPPeer, id: String, portA: Int) {
+            self.a = a
+            self.b = b
+            self.id = id
+            recorder = RTPRecorder(b)
+            target.store(portA, ordering: .relaxed)
+        }
+    }
+
+    static func call(_ base: String, edge: String? = nil, region: String? = nil) async throws -> (Call, [String: Any]) {
+        let a = try UDPPeer(), b = try UDPPeer()
+        var body: [String: Any] = ["offer": SessionTests.offer(port: a.port, name: "A")]
+        if let edge { body["edge"] = edge }
+        if let region { body["region"] = region }
+        let created = try await HTTP.request("POST", base + "/v1/sessions", token: LiveServer.clientToken, body: SessionTests.json(body))
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(created.json["id"] as? String)
+        let answered = try await HTTP.request("POST", base + "/v1/sessions/\(id)/answer", token: LiveServer.clientToken,
+                                              body: SessionTests.json(["answer": SessionTests.offer(port: b.port, name: "B")]))
+        #expect(answered.status == 200, "\(answered.text)")
+        let answerForA = try #require(answered.json["sdp"] as? String)
+        let portA = try #require(SessionTests.mediaPort(answerForA))
+        return (Call(a: a, b: b, id: id, portA: portA), answered.json)
+    }
+
+    /// Sends every call's tone at 50 packets/s on a thread until stopped.
+    final class Senders: Sendable {
+        let stopped = Atomic<Bool>(false)
+        init(_ calls: [Call]) {
+            let frames = (0..<50).map { i in
+                Tone.pcm16(frequency: 1000, sampleRate: 8000, samples: 160, amplitude: 8000, phase: i * 160).map(MuLaw.encode)
+            }
+            Thread { [self] in
+                var i = 0
+                while !stopped.load(ordering: .relaxed) {
+                    for call in calls {
+                        call.a.send(RTP(payloadType: 0, sequence: UInt16(truncatingIfNeeded: i), timestamp: UInt32(truncatingIfNeeded: i * 160),
+                                        ssrc: 0xA, payload: frames[i % frames.count]).bytes, to: call.target.load(ordering: .relaxed))
+                    }
+                    i += 1
+                    usleep(20_000)
+                }
+            }.start()
+        }
+        func stop() { stopped.store(true, ordering: .relaxed) }
+    }
+
+    /// The frequency B hears in the packets that arrived after `instant`.
+    static func heard(_ call: Call, after instant: UInt64) -> Double {
+        let samples = call.recorder.packets.filter { $0.at > instant }.flatMap { $0.rtp.payload.map(MuLaw.decode) }
+        return Tone.dominant(samples, sampleRate: 8000, candidates: [440, 1000, 2000])
+    }
+
+    @Test("three edges: one frozen goes suspect then dead, its calls move (session.moved), the re-pointed tone arrives; SIGCONT: alive, old streams closed")
+    func deadEdgeSessionsMove() async throws {
+        // The control plane carries no media itself (pool size 0): every session goes to an edge.
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
+            let dir = try TempDir()
+            let nodes = try [("e1", "eu"), ("e2", "eu"), ("e3", "us")].map { id, region in
+                try Self.startEdge(id, region: region, controlPlane: server.base, dir: dir)
+            }
+            defer { for node in nodes { node.signal(SIGCONT); node.kill() } }
+            try await Self.waitAlive(server.base, ["e1", "e2", "e3"])
+
+            // Placement: by region and least load; a named edge; none with room -> 503 at once.
+            let (inUS, usView) = try await Self.call(server.base, region: "us")
+            #expect(usView["edge"] as? String == "e3", "region us goes to e3: \(usView)")
+            let (onE1a, e1aView) = try await Self.call(server.base, edge: "e1")
+            let (onE1b, _) = try await Self.call(server.base, edge: "e1")
+            #expect(e1aView["edge"] as? String == "e1")
+            let (spread, spreadView) = try await Self.call(server.base, region: "eu")
+            #expect(spreadView["edge"] as? String == "e2", "the least loaded edge of eu: \(spreadView)")
+            let unknown = try await HTTP.request("POST", server.base + "/v1/sessions", token: LiveServer.clientToken,
+                                                 body: SessionTests.json(["offer": SessionTests.offer(port: 9, name: "X"), "edge": "nope"]))
+            #expect(unknown.status == 404, "\(unknown.text)")
+
+            let calls = [inUS, onE1a, onE1b, spread]
+            let senders = Senders(calls)
+            defer { senders.stop() }
+            try await eventually("the tone through every edge") { calls.allSatisfy { $0.recorder.count >= 10 } }
+            #expect(calls.allSatisfy { Self.heard($0, after: 0) == 1000 })
+
+            // Freeze e1: suspect, dead, and both its calls move.
+            let events = server.orchestrator.events.subscribe()
+            let e1Row = try await Self.edges(server.base)["e1"]
+            let e1URL = try #require(e1Row?["url"] as? String)
+            nodes[0].signal(SIGSTOP)
+            let frozenAt = ContinuousClock.now
+            var states: [String] = []
+            var moved: [String: [String: String]] = [:]
+            for await event in events {
+                if event.fields["edge"] == "e1", event.type.hasPrefix("edge.") { states.append(event.type) }
+                if event.type == "session.moved", let session = event.fields["session"] { moved[session] = event.fields }
+                if moved.count == 2 { break }
+            }
+            print("e1 frozen: \(states), 2 sessions moved after \(ContinuousClock.now - frozenAt)")
+            #expect(states == ["edge.suspect", "edge.dead"])
+            #expect(Set(moved.keys) == [onE1a.id, onE1b.id])
+            for (session, fields) in moved {
+                #expect(fields["from"] == "e1" && ["e2", "e3"].contains(fields["to"] ?? ""), "\(fields)")
+                let call = try #require(calls.first { $0.id == session })
+                let sdpA = try #require(fields["sdp_a"])
+                let newPort = try #require(SessionTests.mediaPort(sdpA))
+                #expect(SessionTests.mediaPort(fields["sdp_b"] ?? "") != nil)
+                call.target.store(newPort, ordering: .relaxed)  // A re-pointed at the new SDP
+            }
+            let repointedAt = DispatchTime.now().uptimeNanoseconds
+            try await eventually("the tone again on the moved calls") {
+                [onE1a, onE1b].allSatisfy { $0.recorder.count(after: repointedAt) >= 10 }
+            }
+            #expect(Self.heard(onE1a, after: repointedAt) == 1000 && Self.heard(onE1b, after: repointedAt) == 1000)
+            #expect(inUS.recorder.largestGapMilliseconds < 200 && spread.recorder.largestGapMilliseconds < 200,
+                    "calls on the other edges were not disturbed")
+            var placedOn: Set<String> = []
+            for call in [onE1a, onE1b] {
+                var view: [String: Any] = [:]
+                try await eventually("moved session \(call.id) active on its new edge") {
+                    view = try await HTTP.request("GET", server.base + "/v1/sessions/\(call.id)", token: LiveServer.clientToken).json
+                    return view["state"] as? String == "active"
+                }
+                let edge = view["edge"] as? String ?? ""
+                #expect(["e2", "e3"].contains(edge), "\(view)")
+                placedOn.insert(edge)
+            }
+            #expect(placedOn == ["e2", "e3"], "the two moved sessions spread over the two alive edges")
+
+            // Thaw e1: alive again, and the streams it still had are closed there (reason "moved").
+            nodes[0].signal(SIGCONT)
+            try await eventually("e1 alive again", timeout: .seconds(10)) { try await Self.edges(server.base)["e1"]?["state"] as? String == "alive" }
+            try await eventually("e1's old streams closed", timeout: .seconds(10)) {
+                let listed = try await HTTP.request("GET", e1URL + "/v1/sessions", token: Self.edgeToken).json["sessions"] as? [[String: Any]] ?? []
+                return listed.count == 2 && listed.allSatisfy { $0["state"] as? String == "ended" && $0["end_reason"] as? String == "moved" }
+            }
+            let listed = try await HTTP.request("GET", server.base + "/v1/sessions", token: LiveServer.operatorToken).json["sessions"] as? [[String: Any]] ?? []
+            #expect(listed.count == 4 && listed.allSatisfy { $0["state"] as? String == "active" }, "\(listed)")
+            senders.stop()
+
+            // Ending a session through the control plane ends it on its edge.
+            #expect(try await HTTP.request("DELETE", server.base + "/v1/sessions/\(spread.id)", token: LiveServer.clientToken).status == 204)
+            let view = try await HTTP.request("GET", server.base + "/v1/sessions/\(spread.id)", token: LiveServer.clientToken).json
+            #expect(view["state"] as? String == "ended" && view["end_reason"] as? String == "deleted", "\(view)")
+            for node in nodes { node.signal(SIGTERM) }
+            for node in nodes { #expect(await node.exit(within: .seconds(15)) == 0) }
+        }
+    }
+
+    @Test("the control plane frozen for 10 s: calls on the edges see no gap; after SIGCONT nothing is lost and both sides reconcile")
+    func controlPlaneOutage() async throws {
+        let dir = try TempDir()
+        let port = ServeProcessTests.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let serve = try ChildProcess(Products.switchboard, [
+            "serve", "--config", Products.repositoryRoot.appendingPathComponent("Config/switchboard.yaml").path,
+            "--set", "http.listen=127.0.0.1:\(port)", "--set", "sip.enabled=false", "--set", "pools.transcoder.size=0",
+            "--set", "pools.transcoder.executable=\(Products.transcoder)", "--set", "media.port_range=\(nextMediaPortRange())",
+            "--set", "edges.heartbeat_interval=200ms",
+        ], log: dir.file("serve.log"))
+        defer { serve.signal(SIGCONT); serve.kill() }
+        try await serve.waitForOutput("HTTP API listening", timeout: .seconds(20))
+        // The edges end a call after 2 s without media: one call stops sending during the outage.
+        let nodes = try ["e1", "e2"].map { id in
+            try Self.startEdge(id, region: "eu", controlPlane: base, dir: dir, extra: ["--set", "sessions.no_media_timeout=2s"])
+        }
+        defer { for node in nodes { node.kill() } }
+        try await Self.waitAlive(base, ["e1", "e2"])
+        var calls: [Call] = []
+        for _ in 0..<4 { calls.append(try await Self.call(base).0) }
+        let quiet = try await Self.call(base).0  // sends nothing: ends on its edge while the control plane is frozen
+        let before = try await HTTP.request("GET", base + "/v1/sessions", token: LiveServer.operatorToken).json["sessions"] as? [[String: Any]] ?? []
+        #expect(Set(before.compactMap { $0["edge"] as? String }) == ["e1", "e2"], "placed on both edges: \(before)")
+        let senders = Senders(calls)
+        defer { senders.stop() }
+        try await eventually("media on every call") { calls.allSatisfy { $0.recorder.count >= 10 } }
+        let quietOnEdge = try #require(before.first { $0["id"] as? String == quiet.id }?["edge"] as? String)
+
+        serve.signal(SIGSTOP)
+        try await Task.sleep(for: .seconds(10))  // the outage itself: not a wait for an event
+        serve.signal(SIGCONT)
+
+        let thawedAt = DispatchTime.now().uptimeNanoseconds
+        try await eventually("media after the outage") { calls.allSatisfy { $0.recorder.count(after: thawedAt) >= 10 } }
+        senders.stop()
+        let worst = calls.map(\.recorder.largestGapMilliseconds).max() ?? 0
+        print("control plane frozen 10 s: worst gap at a receiver \(String(format: "%.1f", worst)) ms")
+        #expect(worst < 200, "no receiver saw a gap (worst \(worst) ms)")
+        try await Self.waitAlive(base, ["e1", "e2"])
+        try await eventually("the quiet call's end reconciled from the edge's report", timeout: .seconds(10)) {
+            let view = try await HTTP.request("GET", base + "/v1/sessions/\(quiet.id)", token: LiveServer.clientToken).json
+            return view["state"] as? String == "ended" && view["end_reason"] as? String == "no_media"
+        }
+        let after = try await HTTP.request("GET", base + "/v1/sessions", token: LiveServer.operatorToken).json["sessions"] as? [[String: Any]] ?? []
+        let live = after.filter { $0["state"] as? String == "active" }.compactMap { $0["id"] as? String }
+        #expect(Set(live) == Set(calls.map(\.id)), "every live call kept: \(after)")
+        #expect(quietOnEdge == "e1" || quietOnEdge == "e2")
+        serve.signal(SIGTERM)
+        #expect(await serve.exit(within: .seconds(15)) == 0)
+    }
+}
+
+/// Plain HTTP requests for tests that talk to more than one server.
+enum HTTP {
+    static func request(_ method: String, _ url: String, token: String?, body: String? = nil) async throws -> LiveServer.Reply {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = 30
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        return LiveServer.Reply(status: http?.statusCode ?? 0, body: data, headers: [:])
+    }
+}
+
+/// G.711 mu-law (ITU-T G.711), for tone payloads.
+enum MuLaw {
+    static func encode(_ sample: Int16) -> UInt8 {
+        let bias = 0x84
+        var value = Int(sample)
+        let sign = value < 0 ? 0x80 : 0
+        if value < 0 { value = -value }
+        value = min(value, 32635) + bias
+        var exponent = 7
+        var mask = 0x4000
+        while exponent > 0 && value & mask == 0 {
+            exponent -= 1
+            mask >>= 1
+        }
+        let mantissa = (value >> (exponent + 3)) & 0x0F
+        return ~UInt8(sign | exponent << 4 | mantissa)
+    }
+
+    static func decode(_ byte: UInt8) -> Int16 {
+        let u = ~byte
+        let exponent = Int(u >> 4) & 0x07
+        let mantissa = Int(u) & 0x0F
+        let magnitude = ((mantissa << 3) + 0x84) << exponent
+        return Int16(u & 0x80 != 0 ? 0x84 - magnitude : magnitude - 0x84)
+    }
+}
