@@ -27,7 +27,7 @@ private struct AnyJSON: Decodable {
 struct WireFormatTests {
     @Test("JSON keys are snake_case", arguments: [
         (HeartbeatReport.CodingKeys.allCases.map(\.stringValue),
-         ["sequence", "streams", "workers_ready", "cpu", "packet_loss", "mailbox_depths", "stream_ids"]),
+         ["sequence", "streams", "workers_ready", "cpu", "packet_loss", "mailbox_depths", "stream_ids", "ended"]),
         (EdgeRegistration.CodingKeys.allCases.map(\.stringValue), ["url", "region", "capacity", "media_address"]),
     ])
     func codingKeys(actual: [String], expected: [String]) {
@@ -64,16 +64,17 @@ struct WireFormatTests {
         #"{"sequence": 1, "streams": "many", "workers_ready": 1}"#,
         #"{"sequence": 1, "streams": 0, "workers_ready": 1, "cpu": "high"}"#,
         #"{"sequence": 1, "streams": 0, "workers_ready": 1, "stream_ids": "s-1"}"#,
+        #"{"sequence": 1, "streams": 0, "workers_ready": 1, "ended": ["s-1"]}"#,
         #"{"sequence": 1, "streams": 0, "workersReady": 1}"#,
     ])
     func refuseReport(json: String) {
         #expect(throws: (any Error).self) { try decode(HeartbeatReport.self, json) }
     }
 
-    @Test("reports round-trip through JSON; stream_ids only when present")
+    @Test("reports round-trip through JSON; stream_ids and ended only when present")
     func roundTripReport() throws {
         let full = HeartbeatReport(sequence: .max, streams: 3, workersReady: 2, cpu: 0.25, packetLoss: 1,
-                                   mailboxDepths: ["w": 9], streamIDs: ["a"])
+                                   mailboxDepths: ["w": 9], streamIDs: ["a"], ended: ["b": "no_media"])
         #expect(try decode(HeartbeatReport.self, String(decoding: JSONEncoder().encode(full), as: UTF8.self)) == full)
         #expect(try keys(of: full) == Set(HeartbeatReport.CodingKeys.allCases.map(\.stringValue)))
         let bare = HeartbeatReport(sequence: 1, streams: 0, workersReady: 0)

@@ -193,6 +193,55 @@ struct EdgePlacementTests {
         }
     }
 
+    @Test("a SIP call on a remote edge (route region): the edge dies, both legs get a re-INVITE with the new SDP and are ACKed")
+    func sipCallMoves() async throws {
+        let a = try SIPPeer(), b = try SIPPeer()
+        let routes = "    - match: \"^bob\"\n      target: 127.0.0.1:\(b.port)\n      region: west"
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms"],
+                                 sipRoutes: routes) { server in
+            let sip = try #require(server.sipPort)
+            let dir = try TempDir()
+            let east = try Self.startEdge("east-1", region: "east", controlPlane: server.base, dir: dir)
+            let west = try Self.startEdge("west-1", region: "west", controlPlane: server.base, dir: dir)
+            defer { for node in [east, west] { node.signal(SIGCONT); node.kill() } }
+            try await Self.waitAlive(server.base, ["east-1", "west-1"])
+
+            let (invite, ok) = try SIPB2BUATests.connect(a, b, sip: sip, callID: "moving-1")
+            let listed = try await server.op("GET", "/v1/sessions").json["sessions"] as? [[String: Any]] ?? []
+            let session = try #require(listed.first)
+            #expect(session["edge"] as? String == "west-1", "the route's region: \(session)")
+            let oldA = try #require(SIPPeer.mediaPort(ok.body)), oldB = try #require(SIPPeer.mediaPort(invite.body))
+
+            west.signal(SIGSTOP)
+            // Our re-INVITEs: A gets our new answer as an offer, B the new offer for B; both answer 200 and get an ACK.
+            let toA = try a.request(.invite, timeout: 10)
+            #expect(toA.callID == "moving-1" && toA.to?.tag == "a-tag", "in A's dialog")
+            a.send(a.answer(toA, status: 200, tag: "a-tag", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
+            let toB = try b.request(.invite, timeout: 10)
+            #expect(toB.callID == invite.callID && toB.to?.tag == "b-tag", "in B's dialog")
+            b.send(b.answer(toB, status: 200, sdp: SIPPeer.sdp(port: 30_002)), to: sip)
+            let ackA = try a.request(.ack), ackB = try b.request(.ack)
+            #expect(ackA.cseq?.number == toA.cseq?.number && ackB.cseq?.number == toB.cseq?.number)
+            let newA = try #require(SIPPeer.mediaPort(toA.body)), newB = try #require(SIPPeer.mediaPort(toB.body))
+            #expect(newA != oldA && newB != oldB)
+
+            let moved = try await server.op("GET", "/v1/sessions/\(session["id"] as? String ?? "")").json
+            #expect(moved["edge"] as? String == "east-1", "\(moved)")
+            let legs = moved["legs"] as? [[String: Any]] ?? []
+            #expect(legs.first { $0["name"] as? String == "a" }?["local_port"] as? Int == newA)
+            #expect(legs.first { $0["name"] as? String == "b" }?["local_port"] as? Int == newB)
+
+            // The call still ends cleanly: BYE from A ends B's leg and the session on its new edge.
+            a.send(a.inDialog(.bye, user: "bob", sipPort: sip, callID: "moving-1", cseq: 2, toTag: ok.to?.tag), to: sip)
+            _ = try a.response(200)
+            let bye = try b.request(.bye)
+            b.send(b.answer(bye, status: 200), to: sip)
+            try await eventually("the session ended") {
+                try await server.op("GET", "/v1/sessions/\(session["id"] as? String ?? "")").json["state"] as? String == "ended"
+            }
+        }
+    }
+
     @Test("the control plane frozen for 10 s: calls on the edges see no gap; after SIGCONT nothing is lost and both sides reconcile")
     func controlPlaneOutage() async throws {
         let dir = try TempDir()
