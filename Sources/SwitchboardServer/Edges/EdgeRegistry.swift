@@ -95,14 +95,16 @@ public actor EdgeRegistry {
         if let problem = report.problems.first { throw .invalid(problem) }
         let actions = entry.health.heartbeat(at: .now)
         // Keep the newest figures: a delayed report (lower sequence) proves liveness but not load.
-        if report.sequence >= (entry.report?.sequence ?? 0) || report.sequence == 0 {
+        let newest = report.sequence >= (entry.report?.sequence ?? 0) || report.sequence == 0
+        if newest {
             entry.report = report
             entry.reportedAt = Date()
         }
         entry.heartbeats &+= 1
         entries[id] = entry
         metrics.edgeHeartbeat()
-        if report.streamIDs != nil { reportObserver?(id, report) }
+        // Only the newest list of streams reconciles: an older one may lack a session placed since.
+        if newest, report.streamIDs != nil { reportObserver?(id, report) }
         if !actions.isEmpty { await perform(actions, edge: id) }
     }
 

@@ -27,16 +27,16 @@ extension SessionDirectory {
             }
         }
         if var stale = tombstones[edgeID] {
-            stale.formIntersection(running)  // the others are gone already
+            stale = stale.filter { running.contains($0.key) }  // the others are gone already
             tombstones[edgeID] = stale.isEmpty ? nil : stale
             if !stale.isEmpty, let remote = await registry.remoteEdge(edgeID) {
-                for edgeSession in stale {
+                for (edgeSession, reason) in stale {
                     do {
-                        try await remote.end(edgeSession, reason: .moved)
+                        try await remote.end(edgeSession, reason: reason)
                     } catch {
                         if case .workerFailed = error { continue }  // unreachable again: the next report tries again
                     }
-                    tombstones[edgeID]?.remove(edgeSession)
+                    tombstones[edgeID]?[edgeSession] = nil
                     events.publish("edge.stream_closed", ["edge": edgeID, "edge_session": edgeSession])
                     logger.notice("closed a stream the control plane had ended or moved while the edge was away",
                                   metadata: ["edge": "\(edgeID)", "edge_session": "\(edgeSession)"])
@@ -46,8 +46,8 @@ extension SessionDirectory {
         }
         if (creating[edgeID] ?? 0) == 0 {
             let known = byEdge[edgeID] ?? [:]
-            let stale = tombstones[edgeID] ?? []
-            for edgeSession in live where known[edgeSession] == nil && !stale.contains(edgeSession)
+            let stale = tombstones[edgeID] ?? [:]
+            for edgeSession in live where known[edgeSession] == nil && stale[edgeSession] == nil
                 && !unknownLogged.contains("\(edgeID)/\(edgeSession)") {
                 guard unknownLogged.count < 10_000 else { break }
                 unknownLogged.insert("\(edgeID)/\(edgeSession)")
@@ -103,7 +103,7 @@ extension SessionDirectory {
             target = try await choose(edge: nil, region: record.region, excluding: edgeID)
         } catch {
             logger.error("no edge can take a session of a dead edge: ended", metadata: ["session": "\(id)", "edge": "\(edgeID)", "error": "\(error)"])
-            tombstones[edgeID, default: []].insert(old)
+            tombstones[edgeID, default: [:]][old] = .edgeFailed
             markEnded(record, reason: EndReason.edgeFailed.rawValue)
             metrics.sessionMoved(outcome: "failed")
             return
@@ -121,12 +121,11 @@ extension SessionDirectory {
                 answerForA = view.sdp
             }
             if record.isEnded {  // ended while it moved
-                try? await target.end(view.id, reason: .deleted)
-                tombstones[edgeID, default: []].insert(old)
+                try? await target.end(view.id, reason: EndReason(rawValue: record.endReason ?? "") ?? .deleted)
                 return
             }
             byEdge[edgeID]?[old] = nil
-            tombstones[edgeID, default: []].insert(old)
+            tombstones[edgeID, default: [:]][old] = .moved
             record.edgeID = target.edgeID
             record.edgeSession = view.id
             record.seen = false
@@ -143,7 +142,7 @@ extension SessionDirectory {
         } catch {
             if let created { try? await target.end(created.id, reason: .placementFailed) }
             logger.error("cannot move a session off a dead edge: ended", metadata: ["session": "\(id)", "edge": "\(edgeID)", "error": "\(error)"])
-            tombstones[edgeID, default: []].insert(old)
+            tombstones[edgeID, default: [:]][old] = .edgeFailed
             markEnded(record, reason: EndReason.edgeFailed.rawValue)
             metrics.sessionMoved(outcome: "failed")
         }

@@ -77,9 +77,10 @@ public actor SessionDirectory {
     var placed: [String: Placed] = [:]
     /// Our ids by edge and the edge's session id (live sessions only).
     var byEdge: [String: [String: String]] = [:]
-    /// Sessions we ended or moved away from an edge that did not confirm:
-    /// closed on that edge when a heartbeat lists them again.
-    var tombstones: [String: Set<String>] = [:]
+    /// Sessions we ended or moved away from an edge that did not confirm
+    /// (by edge, then the edge's session id, with the reason): closed on
+    /// that edge when a heartbeat lists them again.
+    var tombstones: [String: [String: EndReason]] = [:]
     /// Streams an edge runs that we never placed (a restart of this process): logged once each.
     var unknownLogged: Set<String> = []
     /// Sessions placed on each edge since its last report (load between reports).
@@ -196,20 +197,34 @@ public actor SessionDirectory {
         let (edgeID, edgeSession) = (record.edgeID, record.edgeSession)
         markEnded(record, reason: reason.rawValue)
         if edgeID == "local" { shared.aliases.withLock { _ = $0.removeValue(forKey: edgeSession) } }
+        guard await isReachable(edgeID) else {
+            tombstones[edgeID, default: [:]][edgeSession] = reason  // closed when the edge reports again
+            return
+        }
         do {
             try await edge(edgeID).end(edgeSession, reason: reason)
         } catch {
             if case .notFound = error { return }
             // The edge did not confirm (unreachable): its next heartbeat that lists the stream closes it.
-            tombstones[edgeID, default: []].insert(edgeSession)
+            tombstones[edgeID, default: [:]][edgeSession] = reason
             logger.warning("session ended; its edge did not confirm: closed when the edge reports it",
                            metadata: ["session": "\(id)", "edge": "\(edgeID)", "error": "\(error)"])
         }
     }
 
+    /// Whether requests to the edge can be answered now: the local edge,
+    /// or a remote one not declared dead (a dead edge may be frozen: a request
+    /// to it would wait out its timeout).
+    func isReachable(_ edgeID: String) async -> Bool {
+        if edgeID == "local" { return true }
+        guard let state = await registry.state(of: edgeID) else { return false }
+        return state != .dead
+    }
+
     public func view(_ id: String) async throws(SessionFailure) -> SessionView {
         guard let record = placed[id] else { return try await local.view(id) }
-        if !record.isEnded, !record.moving, let fresh = try? await edge(record.edgeID).view(record.edgeSession), !record.isEnded {
+        if !record.isEnded, !record.moving, await registry.state(of: record.edgeID) != .suspect, await isReachable(record.edgeID),
+           let fresh = try? await edge(record.edgeID).view(record.edgeSession), !record.isEnded {
             record.view = rewritten(fresh, record)
         }
         return record.view
@@ -225,7 +240,9 @@ public actor SessionDirectory {
         var fresh: [String: [String: SessionView]] = [:]
         let edges = Set(placed.values.filter { !$0.isEnded && $0.edgeID != "local" }.map(\.edgeID))
         var remotes: [RemoteEdge] = []
-        for id in edges { if let remote = await registry.remoteEdge(id) { remotes.append(remote) } }
+        for id in edges where await registry.state(of: id) == .alive {
+            if let remote = await registry.remoteEdge(id) { remotes.append(remote) }
+        }
         await withTaskGroup(of: (String, [SessionView]?).self) { group in
             for remote in remotes {
                 var quick = remote

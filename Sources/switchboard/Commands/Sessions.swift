@@ -7,7 +7,7 @@ struct Sessions: AsyncParsableCommand {
         subcommands: [List.self, Show.self, End.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sessions (HTTP and SIP calls): state, origin, worker, codecs and packets per leg.")
+        static let configuration = CommandConfiguration(abstract: "List sessions (HTTP and SIP calls): state, origin, edge and worker, codecs and packets per leg.")
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
@@ -18,12 +18,12 @@ struct Sessions: AsyncParsableCommand {
                 let legs = s["legs"] as? [[String: Any]] ?? []
                 func leg(_ name: String) -> [String: Any] { legs.first { $0["name"] as? String == name } ?? [:] }
                 let labels = s["labels"] as? [String: Any] ?? [:]
-                return [string(s["id"]), string(s["state"]), labels["origin"] as? String ?? "http", string(s["worker"]),
+                return [string(s["id"]), string(s["state"]), labels["origin"] as? String ?? "http", string(s["edge"]), string(s["worker"]),
                         "\(string(leg("a")["codec"]))/\(string(leg("a")["profile"]))",
                         "\(string(leg("b")["codec"]))/\(string(leg("b")["profile"]))",
                         "\(string(leg("a")["packets_in"]))/\(string(leg("b")["packets_in"]))"]
             }
-            print(renderTable(["ID", "STATE", "ORIGIN", "WORKER", "LEG A", "LEG B", "PKTS IN A/B"], rows))
+            print(renderTable(["ID", "STATE", "ORIGIN", "EDGE", "WORKER", "LEG A", "LEG B", "PKTS IN A/B"], rows))
         }
     }
 
