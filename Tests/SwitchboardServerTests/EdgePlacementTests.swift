@@ -153,6 +153,9 @@ struct EdgePlacementTests {
                 #expect(SessionTests.mediaPort(fields["sdp_b"] ?? "") != nil)
                 call.target.store(newPort, ordering: .relaxed)  // A re-pointed at the new SDP
             }
+            let toDead = try await HTTP.request("POST", server.base + "/v1/sessions", token: LiveServer.clientToken,
+                                                body: SessionTests.json(["offer": SessionTests.offer(port: 9, name: "X"), "edge": "e1"]))
+            #expect(toDead.status == 503 && toDead.json["type"] as? String == "no_capacity", "a dead edge takes nothing: \(toDead.text)")
             let repointedAt = DispatchTime.now().uptimeNanoseconds
             try await eventually("the tone again on the moved calls") {
                 [onE1a, onE1b].allSatisfy { $0.recorder.count(after: repointedAt) >= 10 }
@@ -190,6 +193,38 @@ struct EdgePlacementTests {
             #expect(view["state"] as? String == "ended" && view["end_reason"] as? String == "deleted", "\(view)")
             for node in nodes { node.signal(SIGTERM) }
             for node in nodes { #expect(await node.exit(within: .seconds(15)) == 0) }
+        }
+    }
+
+    @Test("an edge killed with SIGKILL and started again at once: the calls it lost are placed again and heard again")
+    func restartedEdgeSessionsMove() async throws {
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
+            let dir = try TempDir()
+            let first = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
+            let other = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir)
+            var restarted: ChildProcess?
+            defer { for node in [first, other] + (restarted.map { [$0] } ?? []) { node.kill() } }
+            try await Self.waitAlive(server.base, ["e1", "e2"])
+            let (call, view) = try await Self.call(server.base, edge: "e1")
+            #expect(view["edge"] as? String == "e1")
+            let senders = Senders([call])
+            defer { senders.stop() }
+            try await eventually("the tone through e1") { call.recorder.count >= 10 }
+
+            let events = server.orchestrator.events.subscribe()
+            first.signal(SIGKILL)
+            restarted = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: TempDir())
+            var moved: [String: String] = [:]
+            for await event in events where event.type == "session.moved" && event.fields["session"] == call.id {
+                moved = event.fields
+                break
+            }
+            #expect(moved["from"] == "e1" && moved["to"] == "e2", "\(moved)")
+            call.target.store(try #require(SessionTests.mediaPort(moved["sdp_a"] ?? "")), ordering: .relaxed)
+            let repointedAt = DispatchTime.now().uptimeNanoseconds
+            try await eventually("the tone again") { call.recorder.count(after: repointedAt) >= 10 }
+            #expect(Self.heard(call, after: repointedAt) == 1000)
+            try await Self.waitAlive(server.base, ["e1", "e2"])
         }
     }
 

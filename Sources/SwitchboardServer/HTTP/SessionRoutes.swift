@@ -4,7 +4,8 @@ import Sessions
 
 /// `/v1/sessions`: offer, answer, list, show, end; and the re-offer calls a
 /// control plane makes on an edge for SIP re-INVITEs. Clients and operators
-/// use them, and the control plane (edge token) on an edge.
+/// use them; on an edge (`switchboard edge`) also the control plane, with the
+/// edge token.
 struct SessionRoutes: Sendable {
     let orchestrator: Orchestrator
     let auth: BearerAuth
@@ -20,12 +21,14 @@ struct SessionRoutes: Sendable {
     struct AnswerRequest: Decodable { var answer: String }
     struct ReofferRequest: Decodable { var sdp: String; var from: String }
     struct SDPRequest: Codable, ResponseEncodable { var sdp: String }
-    static let roles: Set<Role> = [.client, .operator, .edge]
+    /// Who may use the session API here: the edge token too on an edge.
+    var roles: Set<Role> { orchestrator.config.edge.id.isEmpty ? [.client, .operator] : [.client, .operator, .edge] }
 
     func register(on v1: RouterGroup<BasicRequestContext>) {
         let sessions = orchestrator.directory
+        let roles = roles
         v1.post("sessions") { request, context -> Response in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             let body: CreateRequest
             do { body = try await Self.decode(request, context, fast: CreateRequest.init(scanning:)) } catch {
                 throw Problem.badRequest("expected {\"offer\": SDP, \"transcode\"?: {\"codecs\", \"profile\"}, \"edge\"?, \"region\"?, \"labels\"?}: \(error)")
@@ -37,7 +40,7 @@ struct SessionRoutes: Sendable {
             } catch { throw Self.problem(error) }
         }
         v1.post("sessions/:id/answer") { request, context -> Response in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             let id = try context.parameters.require("id")
             let body: AnswerRequest
             do { body = try await Self.decode(request, context, fast: AnswerRequest.init(scanning:)) } catch {
@@ -48,16 +51,16 @@ struct SessionRoutes: Sendable {
             } catch { throw Self.problem(error) }
         }
         v1.get("sessions") { request, _ -> Response in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             return jsonResponse(bytes: sessionListJSON(await sessions.list()), status: .ok)
         }
         v1.get("sessions/:id") { request, context -> Response in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             let id = try context.parameters.require("id")
             do { return jsonResponse(bytes: try await sessions.view(id).jsonBytes, status: .ok) } catch { throw Self.problem(error) }
         }
         v1.delete("sessions/:id") { request, context -> Response in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             let id = try context.parameters.require("id")
             var reason = EndReason.deleted
             if let given = request.uri.queryParameters.get("reason") {
@@ -69,7 +72,7 @@ struct SessionRoutes: Sendable {
         }
         // A re-offer inside an answered session (SIP re-INVITE on a call whose media is on this node).
         v1.post("sessions/:id/reoffer") { request, context -> SDPRequest in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             let id = try context.parameters.require("id")
             let body: ReofferRequest
             do { body = try await request.decode(as: ReofferRequest.self, context: context) } catch {
@@ -79,7 +82,7 @@ struct SessionRoutes: Sendable {
             do { return SDPRequest(sdp: try await sessions.reoffer(id, sdp: body.sdp, fromA: body.from == "a")) } catch { throw Self.problem(error) }
         }
         v1.post("sessions/:id/reanswer") { request, context -> SDPRequest in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             let id = try context.parameters.require("id")
             let body: SDPRequest
             do { body = try await request.decode(as: SDPRequest.self, context: context) } catch {
@@ -88,7 +91,7 @@ struct SessionRoutes: Sendable {
             do { return SDPRequest(sdp: try await sessions.reanswer(id, sdp: body.sdp)) } catch { throw Self.problem(error) }
         }
         v1.delete("sessions/:id/reoffer") { request, context -> Response in
-            try auth.require(request, Self.roles)
+            try auth.require(request, roles)
             await sessions.dropReoffer(try context.parameters.require("id"))
             return Response(status: .noContent)
         }
