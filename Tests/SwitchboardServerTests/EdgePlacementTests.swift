@@ -277,6 +277,45 @@ struct EdgePlacementTests {
         }
     }
 
+    @Test("a SIP call whose edge dies while B rings: A's 200 carries the new edge's answer, B is re-INVITEd once the call is up")
+    func sipCallMovesWhileRinging() async throws {
+        let a = try SIPPeer(), b = try SIPPeer()
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms",
+                                  "sip.default_route": "127.0.0.1:\(b.port)"]) { server in
+            let sip = try #require(server.sipPort)
+            let dir = try TempDir()
+            let doomed = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
+            let spare = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir,
+                                           extra: ["--set", "edge.capacity=1000000"])  // e1 is less loaded: the call goes there
+            defer { for node in [doomed, spare] { node.signal(SIGCONT); node.kill() } }
+            try await Self.waitAlive(server.base, ["e1", "e2"])
+            let events = server.orchestrator.events.subscribe()
+            a.send(a.invite(user: "bob", sipPort: sip, callID: "ringing-1", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
+            let invite = try b.request(.invite)
+            b.send(b.answer(invite, status: 180), to: sip)
+            _ = try a.response(180)
+            let session = try #require(try await server.op("GET", "/v1/sessions").json["sessions"] as? [[String: Any]]).first
+            #expect(session?["edge"] as? String == "e1", "\(session ?? [:])")
+
+            doomed.signal(SIGSTOP)
+            for await event in events where event.type == "session.moved" { #expect(event.fields["sdp_a"] == nil); break }
+            b.send(b.answer(invite, status: 200, sdp: SIPPeer.sdp(port: 30_002)), to: sip)
+            let ok = try a.response(200)
+            _ = try b.request(.ack)
+            let reinvite = try b.request(.invite, timeout: 5)
+            b.send(b.answer(reinvite, status: 200, sdp: SIPPeer.sdp(port: 30_002)), to: sip)
+            _ = try b.request(.ack)
+            a.send(a.inDialog(.ack, user: "bob", sipPort: sip, callID: "ringing-1", cseq: 1, toTag: ok.to?.tag), to: sip)
+
+            let moved = try await server.op("GET", "/v1/sessions/\(session?["id"] as? String ?? "")").json
+            let legs = moved["legs"] as? [[String: Any]] ?? []
+            #expect(moved["edge"] as? String == "e2" && moved["state"] as? String == "answered", "\(moved)")
+            #expect(SIPPeer.mediaPort(ok.body) == legs.first { $0["name"] as? String == "a" }?["local_port"] as? Int, "A's answer is the new edge's")
+            #expect(SIPPeer.mediaPort(reinvite.body) == legs.first { $0["name"] as? String == "b" }?["local_port"] as? Int)
+            #expect(SIPPeer.mediaPort(reinvite.body) != SIPPeer.mediaPort(invite.body), "B re-offered the new edge's port")
+        }
+    }
+
     @Test("the control plane frozen for 10 s: calls on the edges see no gap; after SIGCONT nothing is lost and both sides reconcile")
     func controlPlaneOutage() async throws {
         let dir = try TempDir()

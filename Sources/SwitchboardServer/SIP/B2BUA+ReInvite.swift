@@ -93,27 +93,40 @@ extension B2BUA {
     /// get a re-INVITE with the session's new SDP — A our new answer (as an
     /// offer: the new address, port and keys), B the new offer for B. Their
     /// answers are ACKed; the addresses they answer with are those the
-    /// session was placed again with (A's offer and B's answer).
+    /// session was placed again with (A's offer and B's answer). A call
+    /// still ringing gets the new edge's answer in A's 200, and B a
+    /// re-INVITE once the call is up.
     func sessionMoved(_ session: String, sdpForA: String?, sdpForB: String) {
-        guard let id = callBySession[session], var call = calls[id] else { return }
-        guard call.phase == .confirmed, let sdpForA else {
-            logger.warning("a SIP call's session moved before the call was confirmed: B was offered the old address",
-                           metadata: ["session": "\(session)", "call": "\(id)"])
-            return
-        }
-        if call.reinvite != nil {
-            logger.notice("a re-INVITE is in progress while the session moved: ours may meet 491",
+        guard let id = callBySession[session], let call = calls[id] else { return }
+        switch call.phase {
+        case .calling:
+            // B has not answered: its answer goes to the new edge, and A's 200
+            // carries the new edge's answer; B hears of its new address once the call is up.
+            calls[id]?.offerForBAfterMove = sdpForB
+            logger.notice("the session moved while B was being called: B is re-INVITEd once it answers",
                           metadata: ["session": "\(session)", "call": "\(id)"])
+        case .confirmed:
+            if call.reinvite != nil {
+                logger.notice("a re-INVITE is in progress while the session moved: ours may meet 491",
+                              metadata: ["session": "\(session)", "call": "\(id)"])
+            }
+            if let sdpForA { reinviteAfterMove(id, toA: true, sdp: sdpForA) }
+            reinviteAfterMove(id, toA: false, sdp: sdpForB)
+            logger.notice("re-INVITE of both legs: the session moved to another edge", metadata: ["session": "\(session)", "call": "\(id)"])
+        case .ending:
+            break
         }
-        for (toA, sdp) in [(true, sdpForA), (false, sdpForB)] {
-            var reinvite = toA ? call.a.request(.invite, contact: contact) : call.b.request(.invite, contact: contact)
-            reinvite.headers.add("Allow", Self.allow)
-            reinvite.headers.add("Content-Type", "application/sdp")
-            reinvite.body = Array(sdp.utf8)
-            calls[id] = call
-            startClient(reinvite, to: toA ? call.a.destination : call.b.destination, purpose: .move(call: id, toA: toA))
-        }
-        logger.notice("re-INVITE of both legs: the session moved to another edge", metadata: ["session": "\(session)", "call": "\(id)"])
+    }
+
+    /// Our re-INVITE of one leg with the session's SDP after a move.
+    func reinviteAfterMove(_ id: String, toA: Bool, sdp: String) {
+        guard var call = calls[id] else { return }
+        var reinvite = toA ? call.a.request(.invite, contact: contact) : call.b.request(.invite, contact: contact)
+        reinvite.headers.add("Allow", Self.allow)
+        reinvite.headers.add("Content-Type", "application/sdp")
+        reinvite.body = Array(sdp.utf8)
+        calls[id] = call
+        startClient(reinvite, to: toA ? call.a.destination : call.b.destination, purpose: .move(call: id, toA: toA))
     }
 
     /// The answer to our re-INVITE after a move: a 2xx is ACKed; anything

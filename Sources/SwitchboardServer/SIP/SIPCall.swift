@@ -92,6 +92,9 @@ struct SIPCall: Sendable {
     var reinvite: ReInvite?
     /// The server transaction of the last re-INVITE answered 2xx (its ACK goes to it).
     var reinviteAccepted: ServerKey?
+    /// The session moved to another edge before B answered: B is offered
+    /// the new SDP in a re-INVITE once the call is confirmed.
+    var offerForBAfterMove: String?
 
     struct ReInvite: Sendable {
         var fromA: Bool
