@@ -228,6 +228,36 @@ struct EdgePlacementTests {
         }
     }
 
+    @Test("an edge reports the packet loss of its streams: a sender that skips one packet in four shows about 25%")
+    func edgeReportsPacketLoss() async throws {
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
+            let dir = try TempDir()
+            let node = try Self.startEdge("lossy", region: "eu", controlPlane: server.base, dir: dir)
+            defer { node.kill() }
+            try await Self.waitAlive(server.base, ["lossy"])
+            let (call, _) = try await Self.call(server.base, edge: "lossy")
+            let stop = Atomic<Bool>(false)
+            Thread {
+                var sequence: UInt16 = 1
+                while !stop.load(ordering: .relaxed) {
+                    if sequence % 4 != 0 {  // every fourth packet never sent: lost on the way, as the edge sees it
+                        call.a.send(RTP(payloadType: 0, sequence: sequence, timestamp: UInt32(sequence) * 160, ssrc: 0xA,
+                                        payload: [UInt8](repeating: 0xFF, count: 160)).bytes, to: call.target.load(ordering: .relaxed))
+                    }
+                    sequence &+= 1
+                    usleep(5_000)
+                }
+            }.start()
+            defer { stop.store(true, ordering: .relaxed) }
+            var loss = 0.0
+            try await eventually("the edge to report the loss", timeout: .seconds(15)) {
+                loss = try await Self.edges(server.base)["lossy"]?["packet_loss"] as? Double ?? 0
+                return loss > 0.15
+            }
+            #expect(loss > 0.15 && loss < 0.35, "reported packet loss \(loss)")
+        }
+    }
+
     @Test("a SIP call on a remote edge (route region): the edge dies, both legs get a re-INVITE with the new SDP and are ACKed")
     func sipCallMoves() async throws {
         let a = try SIPPeer(), b = try SIPPeer()

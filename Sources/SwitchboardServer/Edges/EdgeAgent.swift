@@ -35,6 +35,7 @@ public struct EdgeAgent: Service {
         var sequence: UInt64 = 0
         var unreachableSince: ContinuousClock.Instant?
         var cpu = CPUMeter()
+        var loss = LossMeter()
         do {
             while !Task.isCancelled {
                 if !registered {
@@ -53,7 +54,8 @@ public struct EdgeAgent: Service {
                 }
                 if registered {
                     sequence += 1
-                    let report = await heartbeat(sequence: sequence, cpu: cpu.sample())
+                    let report = await heartbeat(sequence: sequence, cpu: cpu.sample(),
+                                                 packetLoss: loss.sample(await orchestrator.sessions.packetTotals()))
                     switch await send("POST", "/v1/edges/\(settings.id)/heartbeat", body: report) {
                     case .ok:
                         if let since = unreachableSince {
@@ -88,13 +90,13 @@ public struct EdgeAgent: Service {
         return EdgeRegistration(url: url, region: settings.region, capacity: max(1, capacity), mediaAddress: orchestrator.config.mediaAddress)
     }
 
-    func heartbeat(sequence: UInt64, cpu: Double) async -> HeartbeatReport {
+    func heartbeat(sequence: UInt64, cpu: Double, packetLoss: Double) async -> HeartbeatReport {
         let streams = await orchestrator.sessions.streamCounts()
         let ready = await orchestrator.pools.first?.readyCount() ?? 0
         let workers = await orchestrator.workers()
         let (live, ended) = await orchestrator.sessions.streamList()
         return HeartbeatReport(sequence: sequence, streams: streams.values.reduce(0, +), workersReady: ready, cpu: cpu,
-                               packetLoss: 0, mailboxDepths: Dictionary(workers.map { ($0.id, $0.mailboxDepth) }, uniquingKeysWith: max),
+                               packetLoss: packetLoss, mailboxDepths: Dictionary(workers.map { ($0.id, $0.mailboxDepth) }, uniquingKeysWith: max),
                                streamIDs: live, ended: ended)
     }
 
@@ -134,5 +136,19 @@ struct CPUMeter {
         let wall = now - last.at
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         return seconds > 0 ? max(0, (cpu - last.cpu) / seconds) : 0
+    }
+}
+
+/// The fraction of media packets lost between samples, over every stream:
+/// lost / (received + lost) of the packets counted since the last sample (0 with none).
+struct LossMeter {
+    var last: (received: UInt64, lost: UInt64)?
+
+    mutating func sample(_ totals: (received: UInt64, lost: UInt64)) -> Double {
+        defer { last = totals }
+        guard let last else { return 0 }
+        let received = totals.received &- last.received, lost = totals.lost &- last.lost
+        let expected = received &+ lost
+        return expected == 0 ? 0 : min(1, Double(lost) / Double(expected))
     }
 }

@@ -39,6 +39,11 @@ extension SessionManager {
     func record(_ stats: StreamStats, from worker: String, at: ContinuousClock.Instant) async {
         guard let id = streamIDs[stats.stream], let record = sessions[id], record.worker == worker, !record.state.isTerminal else { return }
         let before = (record.stats?.a.packetsIn ?? 0) + (record.stats?.b.packetsIn ?? 0)
+        // Received and lost packets over every stream, as running totals (the edge's packet loss per heartbeat).
+        for (old, new) in [(record.stats?.a, stats.a), (record.stats?.b, stats.b)] {
+            if new.packetsIn > (old?.packetsIn ?? 0) { mediaTotals.received &+= new.packetsIn - (old?.packetsIn ?? 0) }
+            if new.lost > (old?.lost ?? 0) { mediaTotals.lost &+= UInt64(new.lost - max(old?.lost ?? 0, 0)) }
+        }
         record.stats = stats
         record.statsAt = at
         if stats.a.packetsIn + stats.b.packetsIn > before { await perform(record.machine.handle(.mediaSeen), for: record) }

@@ -168,8 +168,15 @@ public actor SessionManager {
         placed.mapValues(\.count)
     }
 
+    /// Media packets received and lost over every stream since the start
+    /// (from the workers' stream stats): running totals that only grow.
+    var mediaTotals: (received: UInt64, lost: UInt64) = (0, 0)
+
     /// Sessions not ended or failed.
     func liveSessions() -> Int { liveCount }
+
+    /// ``mediaTotals``, for the packet loss an edge reports.
+    func packetTotals() -> (received: UInt64, lost: UInt64) { mediaTotals }
 
     /// What an edge's heartbeat lists: the ids of its live sessions, and
     /// the sessions that ended in the last `window` with their reasons
