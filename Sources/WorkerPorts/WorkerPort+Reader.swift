@@ -173,7 +173,7 @@ extension WorkerPort {
         case .event?:
             let payload = Array(body[PortMessage.headerLength...])
             onEvent(body[5], payload)
-            if let route = eventRoute.withLock({ $0 }) { route(self.id, body[5], payload) }
+            eventRoute((self.id, body[5], payload))
         case .request?, .ping?, .shutdown?:
             return "worker sent a \(MessageType(rawValue: body[0]).map { "\($0)" } ?? "?") message, which only the orchestrator sends"
         case nil:

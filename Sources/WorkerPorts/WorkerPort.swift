@@ -74,7 +74,7 @@ public final class WorkerPort: Sendable {
     let onEvent: @Sendable (UInt8, [UInt8]) -> Void
     /// Where events go with the worker's current id (set by the owner of the
     /// worker, e.g. when a pool adopts a spare).
-    let eventRoute = Mutex<(@Sendable (_ workerID: String, _ code: UInt8, _ payload: [UInt8]) -> Void)?>(nil)
+    let eventRoute = CallbackSlot<(workerID: String, code: UInt8, payload: [UInt8])>()
     let onRoundTrip: @Sendable (Duration) -> Void
 
     /// Spawns the worker and waits for its hello. Throws if it cannot be
@@ -140,7 +140,7 @@ public final class WorkerPort: Sendable {
 
     /// Sends every event from now on to `handler`, with the worker's current id.
     public func routeEvents(to handler: @escaping @Sendable (_ workerID: String, _ code: UInt8, _ payload: [UInt8]) -> Void) {
-        eventRoute.withLock { $0 = handler }
+        eventRoute.set { handler($0.workerID, $0.code, $0.payload) }
     }
 
     /// True while the process runs and the port is open: fit to be adopted.

@@ -138,7 +138,7 @@ extension SessionDirectory {
             events.publish("session.moved", fields)
             metrics.sessionMoved(outcome: "moved")
             logger.notice("session moved to another edge", metadata: ["session": "\(id)", "from": "\(edgeID)", "to": "\(target.edgeID)"])
-            shared.notify.withLock { $0 }?(.moved(session: id, sdpForA: answerForA, sdpForB: offerForB))
+            shared.notify(.moved(session: id, sdpForA: answerForA, sdpForB: offerForB))
         } catch {
             if let created { try? await target.end(created.id, reason: .placementFailed) }
             logger.error("cannot move a session off a dead edge: ended", metadata: ["session": "\(id)", "edge": "\(edgeID)", "error": "\(error)"])

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Sessions
 import Synchronization
+import WorkerPorts
 
 /// What the session core tells the SIP front-end.
 enum SessionNotice: Sendable {
@@ -92,7 +93,7 @@ public actor SessionDirectory {
     final class Shared: Sendable {
         /// Local session ids of sessions moved onto the local edge -> our ids.
         let aliases = Mutex<[String: String]>([:])
-        let notify = Mutex<(@Sendable (SessionNotice) -> Void)?>(nil)
+        let notify = CallbackSlot<SessionNotice>()
     }
     let shared = Shared()
     let work: AsyncStream<Work>
@@ -114,7 +115,7 @@ public actor SessionDirectory {
 
     /// Registers the one observer of session ends and moves (the SIP front-end).
     func observe(_ observer: (@Sendable (SessionNotice) -> Void)?) {
-        shared.notify.withLock { $0 = observer }
+        shared.notify.set(observer)
     }
 
     /// Runs until cancelled: hooks the local edge's session ends and the
@@ -126,7 +127,7 @@ public actor SessionDirectory {
             if shared.aliases.withLock({ $0[session] }) != nil {
                 sink.yield(.localEnded(session: session, reason: reason))
             } else {
-                shared.notify.withLock { $0 }?(.ended(session: session, reason: reason))
+                shared.notify(.ended(session: session, reason: reason))
             }
         }
         await registry.observe { edge, action in
@@ -337,7 +338,7 @@ public actor SessionDirectory {
         record.view.state = SessionState.ended.rawValue
         record.view.endReason = reason
         events.publish("session.ended", ["session": record.id, "edge": record.edgeID, "reason": reason])
-        shared.notify.withLock { $0 }?(.ended(session: record.id, reason: reason))
+        shared.notify(.ended(session: record.id, reason: reason))
         let now = ContinuousClock.now
         endedOrder.append((record.id, now))
         var purged = 0
