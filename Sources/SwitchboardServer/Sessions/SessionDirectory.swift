@@ -153,11 +153,20 @@ public actor SessionDirectory {
 
     /// A's offer: placed on `edge` if named, else on the alive edge least
     /// loaded for its capacity, preferring `region`.
-    public func create(offer: String, codecs: [String]?, profile: String?, labels: [String: String],
-                       edge: String? = nil, region: String? = nil) async throws(SessionFailure) -> SessionView {
+    ///
+    /// With no remote edge registered, this and the other requests below go
+    /// to the local edge without a hop through this actor (no session can
+    /// have been placed elsewhere).
+    public nonisolated func create(offer: String, codecs: [String]?, profile: String?, labels: [String: String],
+                                   edge: String? = nil, region: String? = nil) async throws(SessionFailure) -> SessionView {
         if edge == "local" || (edge == nil && !registry.hasEdges) {
             return try await local.create(offer: offer, codecs: codecs, profile: profile, labels: labels)
         }
+        return try await place(offer: offer, codecs: codecs, profile: profile, labels: labels, edge: edge, region: region)
+    }
+
+    func place(offer: String, codecs: [String]?, profile: String?, labels: [String: String],
+               edge: String?, region: String?) async throws(SessionFailure) -> SessionView {
         let target = try await choose(edge: edge, region: region, excluding: nil)
         guard let remote = target as? RemoteEdge else {
             return try await local.create(offer: offer, codecs: codecs, profile: profile, labels: labels)
@@ -181,7 +190,12 @@ public actor SessionDirectory {
     }
 
     /// B's answer: to the session's edge; returns the answer for A.
-    public func answer(_ id: String, sdp: String) async throws(SessionFailure) -> SessionView {
+    public nonisolated func answer(_ id: String, sdp: String) async throws(SessionFailure) -> SessionView {
+        guard registry.hasEdges else { return try await local.answer(id, sdp: sdp) }
+        return try await answerPlaced(id, sdp: sdp)
+    }
+
+    func answerPlaced(_ id: String, sdp: String) async throws(SessionFailure) -> SessionView {
         guard let record = placed[id] else { return try await local.answer(id, sdp: sdp) }
         guard !record.moving else { throw .conflict("session \(id) is moving to another edge: try again") }
         guard !record.isEnded else { throw .conflict("session \(id) is \(record.view.state), not offered") }
@@ -192,7 +206,12 @@ public actor SessionDirectory {
         return record.view
     }
 
-    public func end(_ id: String, reason: EndReason = .deleted) async throws(SessionFailure) {
+    public nonisolated func end(_ id: String, reason: EndReason = .deleted) async throws(SessionFailure) {
+        guard registry.hasEdges else { return try await local.end(id, reason: reason) }
+        try await endPlaced(id, reason: reason)
+    }
+
+    func endPlaced(_ id: String, reason: EndReason) async throws(SessionFailure) {
         guard let record = placed[id] else { return try await local.end(id, reason: reason) }
         guard !record.isEnded else { return }
         let (edgeID, edgeSession) = (record.edgeID, record.edgeSession)
@@ -222,7 +241,12 @@ public actor SessionDirectory {
         return state != .dead
     }
 
-    public func view(_ id: String) async throws(SessionFailure) -> SessionView {
+    public nonisolated func view(_ id: String) async throws(SessionFailure) -> SessionView {
+        guard registry.hasEdges else { return try await local.view(id) }
+        return try await viewPlaced(id)
+    }
+
+    func viewPlaced(_ id: String) async throws(SessionFailure) -> SessionView {
         guard let record = placed[id] else { return try await local.view(id) }
         if !record.isEnded, !record.moving, await registry.state(of: record.edgeID) != .suspect, await isReachable(record.edgeID),
            let fresh = try? await edge(record.edgeID).view(record.edgeSession), !record.isEnded {
@@ -265,18 +289,33 @@ public actor SessionDirectory {
         return views.sorted { $0.createdAt < $1.createdAt }
     }
 
-    public func reoffer(_ id: String, sdp: String, fromA: Bool) async throws(SessionFailure) -> String {
+    public nonisolated func reoffer(_ id: String, sdp: String, fromA: Bool) async throws(SessionFailure) -> String {
+        guard registry.hasEdges else { return try await local.reoffer(id, sdp: sdp, fromA: fromA) }
+        return try await reofferPlaced(id, sdp: sdp, fromA: fromA)
+    }
+
+    func reofferPlaced(_ id: String, sdp: String, fromA: Bool) async throws(SessionFailure) -> String {
         guard let record = placed[id] else { return try await local.reoffer(id, sdp: sdp, fromA: fromA) }
         guard !record.moving else { throw .conflict("session \(id) is moving to another edge: try again") }
         return try await edge(record.edgeID).reoffer(record.edgeSession, sdp: sdp, fromA: fromA)
     }
 
-    public func reanswer(_ id: String, sdp: String) async throws(SessionFailure) -> String {
+    public nonisolated func reanswer(_ id: String, sdp: String) async throws(SessionFailure) -> String {
+        guard registry.hasEdges else { return try await local.reanswer(id, sdp: sdp) }
+        return try await reanswerPlaced(id, sdp: sdp)
+    }
+
+    func reanswerPlaced(_ id: String, sdp: String) async throws(SessionFailure) -> String {
         guard let record = placed[id] else { return try await local.reanswer(id, sdp: sdp) }
         return try await edge(record.edgeID).reanswer(record.edgeSession, sdp: sdp)
     }
 
-    public func dropReoffer(_ id: String) async {
+    public nonisolated func dropReoffer(_ id: String) async {
+        guard registry.hasEdges else { return await local.dropReoffer(id) }
+        await dropReofferPlaced(id)
+    }
+
+    func dropReofferPlaced(_ id: String) async {
         guard let record = placed[id] else { return await local.dropReoffer(id) }
         await edge(record.edgeID).dropReoffer(record.edgeSession)
     }
