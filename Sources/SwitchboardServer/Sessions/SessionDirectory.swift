@@ -110,6 +110,9 @@ public actor SessionDirectory {
         self.events = events
         self.localRegion = region
         self.logger = logger
+        // Unbounded on purpose: an edge's death or a moved session's end must never be dropped.
+        // What queues is bounded by the edges: a report per edge per heartbeat (an edge sends
+        // its next one only after this one was answered) while a move is in progress.
         (work, workSink) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 

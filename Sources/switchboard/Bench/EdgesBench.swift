@@ -15,8 +15,12 @@ struct EdgesBench: AsyncParsableCommand {
             --seconds; reported: heartbeats/s and the control plane's CPU per heartbeat. Time to dead: \
             --samples edges report every edges.heartbeat_interval (default 1 s, defaults for the \
             phi thresholds) for 10 beats, then fall silent; reported: the time from each one's last \
-            heartbeat to its edge.dead event (median, min, max). Targets: >= 20,000 heartbeats/s on \
-            2 cores; <= 3 s median to dead with 1 s heartbeats (Jitsi 45 s, LiveKit 5 s).
+            heartbeat to its edge.dead event (median, min, max). Failover: two real `switchboard edge` \
+            processes (this binary, 2 workers each, default heartbeat settings) register; --moves \
+            answered sessions are placed on one, which is then frozen with SIGSTOP; reported: the \
+            time from the freeze to edge.dead, and from edge.dead until every session has moved to \
+            the other edge (session.moved). Targets: >= 20,000 heartbeats/s on 2 cores; <= 3 s \
+            median to dead with 1 s heartbeats (Jitsi 45 s, LiveKit 5 s).
             """)
 
     @OptionGroup var options: BenchOptions
@@ -24,6 +28,7 @@ struct EdgesBench: AsyncParsableCommand {
     @Option(help: "Keep-alive connections posting heartbeats.") var connections = 16
     @Option(help: "Seconds of the throughput run.") var seconds = 5.0
     @Option(help: "Edges falling silent in the time-to-dead run.") var samples = 9
+    @Option(help: "Sessions on the edge frozen in the failover run (0: skip it).") var moves = 100
 
     func run() async throws {
         let config = try await SwitchboardConfig.load(path: nil, environment: [:], overrides: [
@@ -48,8 +53,9 @@ struct EdgesBench: AsyncParsableCommand {
             let serverCPU = processCPUTime() - cpu0 - result.clientCPU
             let rate = Double(result.completed) / result.wall
             let (deaths, interval) = try await timeToDead(orchestrator, bar: &bar, base: Int(seconds * 10))
+            let failover = moves > 0 ? try await failover(orchestrator, port: port) : nil
             bar.update(bar.total)
-            report(rate: rate, result: result, serverCPU: serverCPU, deaths: deaths, interval: interval)
+            report(rate: rate, result: result, serverCPU: serverCPU, deaths: deaths, interval: interval, failover: failover)
         }
     }
 
@@ -94,11 +100,12 @@ struct EdgesBench: AsyncParsableCommand {
         }
     }
 
-    func report(rate: Double, result: HeartbeatLoad.Result, serverCPU: Double, deaths: [Duration], interval: Duration) {
+    func report(rate: Double, result: HeartbeatLoad.Result, serverCPU: Double, deaths: [Duration], interval: Duration,
+                failover: Failover?) {
         func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
         let median = deaths.isEmpty ? 0 : ms(deaths[deaths.count / 2])
         if options.json {
-            let figures: [String: Any] = [
+            var figures: [String: Any] = [
                 "heartbeats_per_s": rate.rounded(), "heartbeats": result.completed, "errors": result.errors,
                 "server_cpu_us_per_heartbeat": (serverCPU / Double(max(1, result.completed)) * 1e6).rounded(),
                 "connections": connections, "edges": edges,
@@ -107,6 +114,11 @@ struct EdgesBench: AsyncParsableCommand {
                 "heartbeat_interval_ms": ms(interval), "targets": ["heartbeats_per_s": 20000, "time_to_dead_ms": 3000],
                 "command": commandLine(), "machine": machineLine(),
             ]
+            if let failover {
+                figures["failover"] = ["sessions": failover.sessions, "moved": failover.moved,
+                                       "frozen_to_dead_ms": ms(failover.frozenToDead).rounded(),
+                                       "dead_to_moved_ms": ms(failover.deadToMoved).rounded()]
+            }
             if let data = try? JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
             }
@@ -119,7 +131,11 @@ struct EdgesBench: AsyncParsableCommand {
             ["errors", "\(result.errors)", "0"],
             ["last heartbeat -> dead (median of \(deaths.count))", String(format: "%.0f ms", median), "≤ 3,000 ms (1 s heartbeats)"],
             ["  min / max", String(format: "%.0f / %.0f ms", deaths.first.map(ms) ?? 0, deaths.last.map(ms) ?? 0), ""],
-        ]))
+        ] + (failover.map { f in [
+            ["failover: edge frozen (SIGSTOP) -> dead", String(format: "%.0f ms", ms(f.frozenToDead)), "≤ 3,000 ms + one interval"],
+            ["failover: dead -> \(f.sessions) sessions moved", String(format: "%.0f ms", ms(f.deadToMoved))
+                + " (\(f.moved) moved, \(grouped(Double(f.moved) / max(0.001, ms(f.deadToMoved) / 1000)))/s)", ""],
+        ] } ?? [])))
         print("heartbeat interval \(interval), phi suspect/dead at the defaults (5 / 8); Jitsi's presence timeout 45 s, LiveKit 5 s")
         print("command: \(commandLine())")
     }
