@@ -111,8 +111,8 @@ public struct EdgeAgent: Service {
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         do {
             request.httpBody = try JSONEncoder().encode(body)
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let (data, response) = try await HTTPExchange.send(request)
+            let status = response?.statusCode ?? 0
             if (200..<300).contains(status) { return .ok }
             if status == 404 { return .notRegistered }
             return .failed("HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")

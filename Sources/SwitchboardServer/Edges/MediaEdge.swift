@@ -92,9 +92,9 @@ struct RemoteEdge: MediaEdge {
         let data: Data
         let status: Int
         do {
-            let (body, response) = try await URLSession.shared.data(for: request)
+            let (body, response) = try await HTTPExchange.send(request)
             data = body
-            status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            status = response?.statusCode ?? 0
         } catch {
             throw .workerFailed("edge \(edgeID) unreachable: \(error.localizedDescription)")
         }
