@@ -7,7 +7,7 @@ import SwitchboardServer
 struct EdgesBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edges",
-        abstract: "Edge heartbeats processed per second over HTTP, and the time from an edge's last heartbeat to `dead`.",
+        abstract: "Edge heartbeats processed per second over HTTP, the time from an edge's last heartbeat to `dead`, and a failover of real edges.",
         discussion: """
             Standalone: starts its own control plane (no workers) on 127.0.0.1. Throughput: --edges \
             edges register, then --connections keep-alive HTTP/1.1 connections post heartbeats \

@@ -80,7 +80,7 @@ func renderTable(_ header: [String], _ rows: [[String]]) -> String {
     }
     func line(_ cells: [String]) -> String {
         cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            .joined(separator: "  ").replacing(/\ +$/, with: "")  // trailing padding only: an indented label keeps its indent
     }
     return ([line(header)] + rows.map(line)).joined(separator: "\n")
 }
