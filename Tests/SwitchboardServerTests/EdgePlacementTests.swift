@@ -307,6 +307,35 @@ struct EdgePlacementTests {
         }
     }
 
+    @Test("re-INVITE hold and resume on a call whose media is on a remote edge: the edge's reoffer/reanswer API bridges them")
+    func sipHoldOnRemoteEdge() async throws {
+        let a = try SIPPeer(), b = try SIPPeer()
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms",
+                                  "sip.default_route": "127.0.0.1:\(b.port)"]) { server in
+            let sip = try #require(server.sipPort)
+            let dir = try TempDir()
+            let node = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
+            defer { node.kill() }
+            try await Self.waitAlive(server.base, ["e1"])
+            let (invite, ok) = try SIPB2BUATests.connect(a, b, sip: sip, callID: "held-1")
+            let session = try #require(try await server.op("GET", "/v1/sessions").json["sessions"] as? [[String: Any]]).first
+            #expect(session?["edge"] as? String == "e1")
+            for (cseq, (offered, answered)) in [(2, ("sendonly", "recvonly")), (3, ("sendrecv", "sendrecv"))] {
+                a.send(a.invite(user: "bob", sipPort: sip, callID: "held-1", cseq: cseq,
+                                sdp: SIPPeer.sdp(port: 30_000, direction: offered, version: cseq), toTag: ok.to?.tag), to: sip)
+                let reinvite = try b.request(.invite)
+                #expect(String(decoding: reinvite.body, as: UTF8.self).contains("a=\(offered)"))
+                #expect(SIPPeer.mediaPort(reinvite.body) == SIPPeer.mediaPort(invite.body), "the edge's same port for B")
+                b.send(b.answer(reinvite, status: 200, sdp: SIPPeer.sdp(port: 30_002, direction: answered, version: cseq)), to: sip)
+                _ = try b.request(.ack)
+                let answer = try a.response(200)
+                #expect(String(decoding: answer.body, as: UTF8.self).contains("a=\(answered)"))
+                #expect(SIPPeer.mediaPort(answer.body) == SIPPeer.mediaPort(ok.body), "the edge's same port for A")
+                a.send(a.inDialog(.ack, user: "bob", sipPort: sip, callID: "held-1", cseq: cseq, toTag: ok.to?.tag), to: sip)
+            }
+        }
+    }
+
     @Test("a SIP call whose edge dies while B rings: A's 200 carries the new edge's answer, B is re-INVITEd once the call is up")
     func sipCallMovesWhileRinging() async throws {
         let a = try SIPPeer(), b = try SIPPeer()

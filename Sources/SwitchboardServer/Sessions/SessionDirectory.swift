@@ -32,9 +32,12 @@ public actor SessionDirectory {
         var edgeID: String
         /// The id the edge gave the session.
         var edgeSession: String
-        /// A's offer and B's answer as received, to place the session again.
-        let offer: String
+        /// A's offer and B's answer as received, to place the session again
+        /// (the latest pair: a re-INVITE from A answered by B replaces them).
+        var offer: String
         var answer: String?
+        /// A re-offer from A waiting for B's answer.
+        var pendingOfferFromA: String?
         let codecs: [String]?
         let profile: String?
         let labels: [String: String]
@@ -300,7 +303,9 @@ public actor SessionDirectory {
     func reofferPlaced(_ id: String, sdp: String, fromA: Bool) async throws(SessionFailure) -> String {
         guard let record = placed[id] else { return try await local.reoffer(id, sdp: sdp, fromA: fromA) }
         guard !record.moving else { throw .conflict("session \(id) is moving to another edge: try again") }
-        return try await edge(record.edgeID).reoffer(record.edgeSession, sdp: sdp, fromA: fromA)
+        let offer = try await edge(record.edgeID).reoffer(record.edgeSession, sdp: sdp, fromA: fromA)
+        record.pendingOfferFromA = fromA ? sdp : nil
+        return offer
     }
 
     public nonisolated func reanswer(_ id: String, sdp: String) async throws(SessionFailure) -> String {
@@ -310,7 +315,12 @@ public actor SessionDirectory {
 
     func reanswerPlaced(_ id: String, sdp: String) async throws(SessionFailure) -> String {
         guard let record = placed[id] else { return try await local.reanswer(id, sdp: sdp) }
-        return try await edge(record.edgeID).reanswer(record.edgeSession, sdp: sdp)
+        let answer = try await edge(record.edgeID).reanswer(record.edgeSession, sdp: sdp)
+        if let offer = record.pendingOfferFromA {
+            (record.offer, record.answer) = (offer, sdp)  // a move re-creates the session as it is now (on hold, say)
+        }
+        record.pendingOfferFromA = nil
+        return answer
     }
 
     public nonisolated func dropReoffer(_ id: String) async {
@@ -320,6 +330,7 @@ public actor SessionDirectory {
 
     func dropReofferPlaced(_ id: String) async {
         guard let record = placed[id] else { return await local.dropReoffer(id) }
+        record.pendingOfferFromA = nil
         await edge(record.edgeID).dropReoffer(record.edgeSession)
     }
 
