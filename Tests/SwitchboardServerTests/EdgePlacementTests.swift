@@ -428,7 +428,7 @@ struct EdgePlacementTests {
     }
 }
 
-/// Plain HTTP requests for tests that talk to more than one server.
+/// Plain HTTP requests, for tests that talk to more than one server (and ``LiveServer``).
 enum HTTP {
     static func request(_ method: String, _ url: String, token: String?, body: String? = nil) async throws -> LiveServer.Reply {
         var request = URLRequest(url: URL(string: url)!)
@@ -441,7 +441,9 @@ enum HTTP {
         }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse
-        return LiveServer.Reply(status: http?.statusCode ?? 0, body: data, headers: [:])
+        var headers: [String: String] = [:]
+        for (k, v) in http?.allHeaderFields ?? [:] { headers["\(k)".lowercased()] = "\(v)" }
+        return LiveServer.Reply(status: http?.statusCode ?? 0, body: data, headers: headers)
     }
 }
 

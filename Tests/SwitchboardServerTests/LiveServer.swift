@@ -74,19 +74,7 @@ struct LiveServer: Sendable {
     }
 
     func request(_ method: String, _ path: String, token: String? = nil, body: String? = nil) async throws -> Reply {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = 30
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as? HTTPURLResponse
-        var headers: [String: String] = [:]
-        for (k, v) in http?.allHeaderFields ?? [:] { headers["\(k)".lowercased()] = "\(v)" }
-        return Reply(status: http?.statusCode ?? 0, body: data, headers: headers)
+        try await HTTP.request(method, base + path, token: token, body: body)
     }
 
     func op(_ method: String, _ path: String, body: String? = nil) async throws -> Reply {

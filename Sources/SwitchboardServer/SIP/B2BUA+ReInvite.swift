@@ -57,13 +57,7 @@ extension B2BUA {
         case 100..<200:
             return
         case 200..<300:
-            // ACK the side we re-INVITEd (a 2xx ACK: our own request, same CSeq number).
-            var side = toA ? call.a : call.b
-            var ack = side.request(.ack, contact: contact)
-            stamp(&ack)
-            transmit(ack.serialized(), to: side.destination, kind: "ACK")
-            if let target = response.contacts.first?.uri { side.remoteTarget = target }
-            if toA { calls[id]?.a = side } else { calls[id]?.b = side }
+            acknowledge(response, call: call, toA: toA)
             calls[id]?.reinvite = nil
             guard Self.hasSDP(response) else {
                 respond(pending.server, pending.request.makeResponse(status: 488, reason: "No SDP Answer"))
@@ -141,15 +135,23 @@ extension B2BUA {
         case 100..<200:
             return
         case 200..<300:
-            var side = toA ? call.a : call.b
-            var ack = side.request(.ack, contact: contact)
-            stamp(&ack)
-            transmit(ack.serialized(), to: side.destination, kind: "ACK")
-            if let target = response.contacts.first?.uri { side.remoteTarget = target }
-            if toA { calls[id]?.a = side } else { calls[id]?.b = side }
+            acknowledge(response, call: call, toA: toA)
         default:
             logger.warning("the re-INVITE after a move was refused", metadata: ["call": "\(id)", "leg": "\(toA ? "a" : "b")",
                                                                               "status": "\(response.status)"])
         }
+    }
+}
+
+extension B2BUA {
+    /// ACKs the 2xx to our re-INVITE of one leg (a 2xx ACK: our own request,
+    /// same CSeq number), and takes the leg's new Contact as its target.
+    func acknowledge(_ response: SIPResponse, call: SIPCall, toA: Bool) {
+        var side = toA ? call.a : call.b
+        var ack = side.request(.ack, contact: contact)
+        stamp(&ack)
+        transmit(ack.serialized(), to: side.destination, kind: "ACK")
+        if let target = response.contacts.first?.uri { side.remoteTarget = target }
+        if toA { calls[call.id]?.a = side } else { calls[call.id]?.b = side }
     }
 }

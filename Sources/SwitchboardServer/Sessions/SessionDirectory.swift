@@ -91,7 +91,7 @@ public actor SessionDirectory {
     var sinceReport: [String: Int] = [:]
     /// Creates in flight per edge: while one is, an unknown stream on that edge may be it.
     var creating: [String: Int] = [:]
-    var endedOrder: [(id: String, at: ContinuousClock.Instant)] = []
+    var ended = EndedLog()
     /// What the local edge's end observer reads without a hop to this actor.
     final class Shared: Sendable {
         /// Local session ids of sessions moved onto the local edge -> our ids.
@@ -101,8 +101,6 @@ public actor SessionDirectory {
     let shared = Shared()
     let work: AsyncStream<Work>
     let workSink: AsyncStream<Work>.Continuation
-    static let endedKept = 10_000
-    static let endedRetention: Duration = .seconds(300)
 
     init(local: SessionManager, pool: WorkerPool, registry: EdgeRegistry, events: EventBus, metrics: SwitchboardMetrics,
          region: String?, logger: Logger) {
@@ -393,13 +391,7 @@ public actor SessionDirectory {
         events.publish("session.ended", ["session": record.id, "edge": record.edgeID, "reason": reason])
         shared.notify(.ended(session: record.id, reason: reason))
         let now = ContinuousClock.now
-        endedOrder.append((record.id, now))
-        var purged = 0
-        while purged < endedOrder.count,
-              endedOrder.count - purged > Self.endedKept || now - endedOrder[purged].at > Self.endedRetention {
-            placed[endedOrder[purged].id] = nil
-            purged += 1
-        }
-        if purged > 0 { endedOrder.removeFirst(purged) }
+        ended.append(record.id, at: now)
+        for entry in ended.purge(now: now) { placed[entry.id] = nil }
     }
 }

@@ -181,7 +181,7 @@ extension SessionManager {
         let id = record.id
         record.endedAt = .now
         liveCount -= 1
-        endedOrder.append((id, .now))
+        ended.append(id, at: .now)
         record.deadlines.cancelAll()
         if record.plan != nil, let port = pool.port(record.worker), port.isUsable,
            let final = try? await port.call(.closeStream, StreamPayloads.selector(record.streamID)) {
@@ -221,13 +221,7 @@ extension SessionManager {
             }
         }
         // Ended sessions stay visible for a while, then go (oldest first).
-        var purged = 0
-        while purged < endedOrder.count,
-              endedOrder.count - purged > Self.endedKept || now - endedOrder[purged].at > Self.endedRetention {
-            sessions[endedOrder[purged].id] = nil
-            purged += 1
-        }
-        if purged > 0 { endedOrder.removeFirst(purged) }
+        for entry in ended.purge(now: now) { sessions[entry.id] = nil }
     }
 
     /// Ends every session (shutdown).

@@ -38,11 +38,8 @@ public actor SessionManager {
     var liveCount = 0
     /// Told of every session that ends or fails (the SIP front-end hangs up its calls).
     var endObserver: (@Sendable (_ session: String, _ reason: String) -> Void)?
-    /// Ended sessions in the order they ended, purged after ``endedRetention``
-    /// or beyond the newest ``endedKept``.
-    var endedOrder: [(id: String, at: ContinuousClock.Instant)] = []
-    static let endedRetention: Duration = .seconds(300)
-    static let endedKept = 10_000
+    /// Ended sessions in the order they ended, until purged.
+    var ended = EndedLog()
 
     init(config: SwitchboardConfig, pool: WorkerPool, events: EventBus, mailbox: MediaMailbox, logger: Logger) {
         self.config = config
@@ -187,7 +184,7 @@ public actor SessionManager {
         for (id, record) in sessions where record.endedAt == nil { live.append(id) }
         var ended: [String: String] = [:]
         let now = ContinuousClock.now
-        for entry in endedOrder.reversed() {
+        for entry in self.ended.entries.reversed() {
             guard now - entry.at <= window, ended.count < limit else { break }
             guard let record = sessions[entry.id] else { continue }
             ended[entry.id] = record.machine.endReason?.rawValue ?? record.machine.failure ?? record.state.rawValue
