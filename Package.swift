@@ -133,7 +133,8 @@ let package = Package(
                     dependencies: ["WorkerPorts", "PortProtocol", "Supervision", "SwitchboardTestKit"]),
         .testTarget(
             name: "SwitchboardServerTests",
-            dependencies: ["SwitchboardServer", "SwitchboardTestKit", "CProcessSpawn", "WorkerPorts", "SIP"]
+            dependencies: ["SwitchboardServer", "SwitchboardTestKit", "CProcessSpawn", "WorkerPorts", "SIP",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
     ]
 )

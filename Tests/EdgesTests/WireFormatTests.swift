@@ -28,7 +28,7 @@ struct WireFormatTests {
     @Test("JSON keys are snake_case", arguments: [
         (HeartbeatReport.CodingKeys.allCases.map(\.stringValue),
          ["sequence", "streams", "workers_ready", "cpu", "packet_loss", "mailbox_depths", "stream_ids", "ended"]),
-        (EdgeRegistration.CodingKeys.allCases.map(\.stringValue), ["url", "region", "capacity", "media_address"]),
+        (EdgeRegistration.CodingKeys.allCases.map(\.stringValue), ["url", "region", "capacity", "media_address", "boot"]),
     ])
     func codingKeys(actual: [String], expected: [String]) {
         #expect(actual == expected)

@@ -108,7 +108,7 @@ struct EdgePlacementTests {
             let nodes = try [("e1", "eu"), ("e2", "eu"), ("e3", "us")].map { id, region in
                 try Self.startEdge(id, region: region, controlPlane: server.base, dir: dir)
             }
-            defer { for node in nodes { node.signal(SIGCONT); node.kill() } }
+            defer { for node in nodes { node.kill() } }
             try await Self.waitAlive(server.base, ["e1", "e2", "e3"])
 
             // Placement: by region and least load; a named edge; none with room -> 503 at once.
@@ -268,7 +268,7 @@ struct EdgePlacementTests {
             let dir = try TempDir()
             let east = try Self.startEdge("east-1", region: "east", controlPlane: server.base, dir: dir)
             let west = try Self.startEdge("west-1", region: "west", controlPlane: server.base, dir: dir)
-            defer { for node in [east, west] { node.signal(SIGCONT); node.kill() } }
+            defer { for node in [east, west] { node.kill() } }
             try await Self.waitAlive(server.base, ["east-1", "west-1"])
 
             let (invite, ok) = try SIPB2BUATests.connect(a, b, sip: sip, callID: "moving-1")
@@ -346,7 +346,7 @@ struct EdgePlacementTests {
             let doomed = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
             let spare = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir,
                                            extra: ["--set", "edge.capacity=1000000"])  // e1 is less loaded: the call goes there
-            defer { for node in [doomed, spare] { node.signal(SIGCONT); node.kill() } }
+            defer { for node in [doomed, spare] { node.kill() } }
             try await Self.waitAlive(server.base, ["e1", "e2"])
             let events = server.orchestrator.events.subscribe()
             a.send(a.invite(user: "bob", sipPort: sip, callID: "ringing-1", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
@@ -372,6 +372,67 @@ struct EdgePlacementTests {
             #expect(SIPPeer.mediaPort(ok.body) == legs.first { $0["name"] as? String == "a" }?["local_port"] as? Int, "A's answer is the new edge's")
             #expect(SIPPeer.mediaPort(reinvite.body) == legs.first { $0["name"] as? String == "b" }?["local_port"] as? Int)
             #expect(SIPPeer.mediaPort(reinvite.body) != SIPPeer.mediaPort(invite.body), "B re-offered the new edge's port")
+        }
+    }
+
+    @Test("a SIP call whose edge dies during early media (183 with SDP): once the call is up, both legs get a re-INVITE with the new edge's SDP")
+    func sipCallMovesDuringEarlyMedia() async throws {
+        let a = try SIPPeer(), b = try SIPPeer()
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms",
+                                  "sip.default_route": "127.0.0.1:\(b.port)"]) { server in
+            let sip = try #require(server.sipPort)
+            let dir = try TempDir()
+            let doomed = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
+            let spare = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir,
+                                           extra: ["--set", "edge.capacity=1000000"])
+            defer { for node in [doomed, spare] { node.kill() } }
+            try await Self.waitAlive(server.base, ["e1", "e2"])
+            let events = server.orchestrator.events.subscribe()
+            a.send(a.invite(user: "bob", sipPort: sip, callID: "early-1", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
+            let invite = try b.request(.invite)
+            b.send(b.answer(invite, status: 183, sdp: SIPPeer.sdp(port: 30_002)), to: sip)
+            let early = try a.response(183)
+            doomed.signal(SIGSTOP)
+            var moved: [String: String] = [:]
+            for await event in events where event.type == "session.moved" { moved = event.fields; break }
+            #expect(moved["sdp_a"] != nil, "B had answered: the move carries a new answer for A")
+            b.send(b.answer(invite, status: 200, sdp: SIPPeer.sdp(port: 30_002)), to: sip)
+            let ok = try a.response(200)
+            #expect(SIPPeer.mediaPort(ok.body) == SIPPeer.mediaPort(early.body), "the 200 repeats the early answer")
+            _ = try b.request(.ack)
+            a.send(a.inDialog(.ack, user: "bob", sipPort: sip, callID: "early-1", cseq: 1, toTag: ok.to?.tag), to: sip)
+            let toA = try a.request(.invite, timeout: 5)
+            let toB = try b.request(.invite, timeout: 5)
+            #expect(SIPPeer.mediaPort(toA.body) == SessionTests.mediaPort(moved["sdp_a"] ?? ""))
+            #expect(SIPPeer.mediaPort(toB.body) == SessionTests.mediaPort(moved["sdp_b"] ?? ""))
+            #expect(SIPPeer.mediaPort(toA.body) != SIPPeer.mediaPort(early.body))
+            a.send(a.answer(toA, status: 200, tag: "a-tag", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
+            b.send(b.answer(toB, status: 200, sdp: SIPPeer.sdp(port: 30_002)), to: sip)
+            _ = try a.request(.ack)
+            _ = try b.request(.ack)
+        }
+    }
+
+    @Test("B's answer sent while the session's edge is frozen: the session moves meanwhile, and the answer returned is the new edge's")
+    func answerRacesMove() async throws {
+        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
+            let dir = try TempDir()
+            let doomed = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
+            let spare = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir)
+            defer { for node in [doomed, spare] { node.kill() } }
+            try await Self.waitAlive(server.base, ["e1", "e2"])
+            let created = try await HTTP.request("POST", server.base + "/v1/sessions", token: LiveServer.clientToken,
+                                                 body: SessionTests.json(["offer": SessionTests.offer(port: 9, name: "A"), "edge": "e1"]))
+            let id = try #require(created.json["id"] as? String)
+            doomed.signal(SIGSTOP)
+            // The answer goes to frozen e1 and waits; e1 is declared dead and the session moves, answered, to e2.
+            let answered = try await HTTP.request("POST", server.base + "/v1/sessions/\(id)/answer", token: LiveServer.clientToken,
+                                                  body: SessionTests.json(["answer": SessionTests.offer(port: 11, name: "B")]))
+            #expect(answered.status == 200, "\(answered.text)")
+            let view = try await HTTP.request("GET", server.base + "/v1/sessions/\(id)", token: LiveServer.clientToken).json
+            let legA = (view["legs"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "a" }
+            #expect(view["edge"] as? String == "e2" && view["state"] as? String == "answered", "\(view)")
+            #expect(SessionTests.mediaPort(answered.json["sdp"] as? String ?? "") == legA?["local_port"] as? Int, "A is answered with e2's port")
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Hummingbird
+import ServiceLifecycle
 import SwitchboardServer
 import SwitchboardTestKit
 
@@ -38,20 +39,31 @@ func withLiveServer(
     let orchestrator = Orchestrator(config: config, logger: testLogger("server"))
     let (ports, sink) = AsyncStream<Int>.makeStream()
     let app = SwitchboardApp.application(orchestrator: orchestrator, logger: testLogger("http")) { sink.yield($0) }
+    // Stopped the way `serve` stops on SIGTERM (a graceful shutdown), not by cancellation:
+    // cancelling the server drops connections it has accepted and not yet served (NIO traps
+    // on such an unfinished writer) — which edges reconnecting at the end of a test cause.
+    let services = ServiceGroup(configuration: .init(services: [app], logger: testLogger("services")))
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
+        group.addTask { try await services.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TimedOut(what: "the server to listen") }
         let sipPort = await orchestrator.sip?.boundPort() ?? nil
         let server = LiveServer(base: "http://127.0.0.1:\(port)", port: port, orchestrator: orchestrator, sipPort: sipPort)
         try await eventually("readiness") { try await server.request("GET", "/readyz").status == 200 }
+        func stop() async {
+            await services.triggerGracefulShutdown()
+            // Bounded: a connection that never ends its request must not hold the test.
+            group.addTask { try await Task.sleep(for: .seconds(15)) }
+            _ = try? await group.next()
+            group.cancelAll()
+        }
         do {
             try await body(server)
         } catch {
-            group.cancelAll()
+            await stop()
             throw error
         }
-        group.cancelAll()
+        await stop()
     }
 }
 

@@ -16,6 +16,8 @@ public struct EdgeAgent: Service {
     let settings: EdgeAgentSettings
     let interval: Duration
     let logger: Logger
+    /// Drawn at this process's start: the control plane tells a restart (sessions lost) from a re-registration.
+    let boot = String(UInt64.random(in: .min ... .max), radix: 16)
 
     public init(orchestrator: Orchestrator, logger: Logger) {
         self.orchestrator = orchestrator
@@ -87,7 +89,8 @@ public struct EdgeAgent: Service {
         let capacity = settings.capacity ?? pool.map { $0.desiredSize * $0.config.maxStreams } ?? 0
         guard let port = orchestrator.boundHTTPPort.withLock({ $0 }) ?? (settings.url == nil ? nil : 0) else { return nil }
         let url = settings.url ?? "http://\(orchestrator.config.httpListen.host):\(port)"
-        return EdgeRegistration(url: url, region: settings.region, capacity: max(1, capacity), mediaAddress: orchestrator.config.mediaAddress)
+        return EdgeRegistration(url: url, region: settings.region, capacity: max(1, capacity), mediaAddress: orchestrator.config.mediaAddress,
+                                boot: boot)
     }
 
     func heartbeat(sequence: UInt64, cpu: Double, packetLoss: Double) async -> HeartbeatReport {

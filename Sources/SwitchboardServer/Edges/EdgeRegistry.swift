@@ -41,6 +41,8 @@ public actor EdgeRegistry {
     var observer: (@Sendable (_ edge: String, _ action: EdgeAction) async -> Void)?
     /// Told of every report that lists the edge's streams (reconciliation).
     var reportObserver: (@Sendable (_ edge: String, _ report: HeartbeatReport) -> Void)?
+    /// Told when an edge registers again as a new process (its `boot` changed).
+    var restartObserver: (@Sendable (_ edge: String) -> Void)?
     private let edgeCount = Atomic<Int>(0)
 
     /// Whether any remote edge has registered (read without a hop to the actor:
@@ -67,6 +69,10 @@ public actor EdgeRegistry {
         reportObserver = observer
     }
 
+    public func observeRestarts(_ observer: @escaping @Sendable (_ edge: String) -> Void) {
+        restartObserver = observer
+    }
+
     /// `PUT /v1/edges/{id}`: registers or updates an edge. A (re-)registration
     /// starts its failure detector afresh, as if it had just reported. Returns
     /// true when the edge was new.
@@ -76,6 +82,7 @@ public actor EdgeRegistry {
         let now = ContinuousClock.now
         let created = entries[id] == nil
         let previous = entries[id]?.health.state
+        let previousBoot = entries[id]?.registration.boot
         entries[id] = Entry(registration: registration, health: EdgeHealth(configuration: healthConfiguration, registeredAt: now),
                             report: entries[id]?.report, reportedAt: entries[id]?.reportedAt, registeredAt: Date(), token: token)
         if created { edgeCount.add(1, ordering: .relaxed) }
@@ -86,6 +93,11 @@ public actor EdgeRegistry {
         metrics.setEdgeState(edge: id, state: EdgeState.alive.rawValue)
         if let previous, previous != .alive {
             events.publish("edge.alive", ["edge": id, "from": previous.rawValue, "phi": "0"])
+        }
+        if let previousBoot, let boot = registration.boot, boot != previousBoot {
+            events.publish("edge.restarted", ["edge": id])
+            logger.warning("edge restarted: its sessions went with the old process", metadata: ["edge": "\(id)"])
+            restartObserver?(id)
         }
         return created
     }
@@ -106,7 +118,8 @@ public actor EdgeRegistry {
         }
         entry.reportsSinceRegistration += 1
         // Keep the newest figures: a delayed report (lower sequence) proves liveness but not load.
-        let newest = report.sequence >= (entry.report?.sequence ?? 0) || report.sequence == 0
+        // A (re-)registered edge starts counting again: its first report is the newest.
+        let newest = entry.reportsSinceRegistration == 0 || report.sequence >= (entry.report?.sequence ?? 0) || report.sequence == 0
         if newest {
             entry.report = report
             entry.reportedAt = Date()

@@ -232,10 +232,7 @@ extension B2BUA {
         calls[id]?.aInvite = nil
         metrics.sipSetup(.now - call.startedAt)
         metrics.sipCallEnded(outcome: "answered")
-        if let offer = calls[id]?.offerForBAfterMove {
-            calls[id]?.offerForBAfterMove = nil
-            reinviteAfterMove(id, toA: false, sdp: offer)
-        }
+        flushMoveReinvites(id)
     }
 
     static func hasSDP(_ message: SIPResponse) -> Bool {

@@ -11,7 +11,7 @@ extension B2BUA {
             respond(key, request.makeResponse(status: 481))
             return
         }
-        guard call.reinvite == nil else {
+        guard call.reinvite == nil, call.moveReinvitesInFlight == 0 else {
             respond(key, request.makeResponse(status: 491))  // RFC 3261 14.2: one offer at a time
             return
         }
@@ -47,6 +47,7 @@ extension B2BUA {
     /// The answer to our re-INVITE, relayed to the side that offered.
     func reinviteResponse(_ upcall: Upcall, call id: String, toA: Bool) async {
         guard let call = calls[id], let pending = call.reinvite else { return }
+        defer { if calls[id]?.reinvite == nil { flushMoveReinvites(id) } }
         guard case let .response(response) = upcall else {
             respond(pending.server, pending.request.makeResponse(status: 408))
             calls[id]?.reinvite = nil
@@ -91,25 +92,23 @@ extension B2BUA {
     /// still ringing gets the new edge's answer in A's 200, and B a
     /// re-INVITE once the call is up.
     func sessionMoved(_ session: String, sdpForA: String?, sdpForB: String) {
-        guard let id = callBySession[session], let call = calls[id] else { return }
-        switch call.phase {
-        case .calling:
-            // B has not answered: its answer goes to the new edge, and A's 200
-            // carries the new edge's answer; B hears of its new address once the call is up.
-            calls[id]?.offerForBAfterMove = sdpForB
-            logger.notice("the session moved while B was being called: B is re-INVITEd once it answers",
-                          metadata: ["session": "\(session)", "call": "\(id)"])
-        case .confirmed:
-            if call.reinvite != nil {
-                logger.notice("a re-INVITE is in progress while the session moved: ours may meet 491",
-                              metadata: ["session": "\(session)", "call": "\(id)"])
-            }
-            if let sdpForA { reinviteAfterMove(id, toA: true, sdp: sdpForA) }
-            reinviteAfterMove(id, toA: false, sdp: sdpForB)
-            logger.notice("re-INVITE of both legs: the session moved to another edge", metadata: ["session": "\(session)", "call": "\(id)"])
-        case .ending:
-            break
-        }
+        guard let id = callBySession[session], calls[id] != nil else { return }
+        // A is re-offered only if it has had an answer already (a 183 with SDP, or the 200):
+        // else its 200 carries the new edge's answer.
+        if let sdpForA, calls[id]?.answerForA != nil { calls[id]?.offerForAAfterMove = sdpForA }
+        calls[id]?.offerForBAfterMove = sdpForB
+        logger.notice("the session moved to another edge: both legs are re-INVITEd", metadata: ["session": "\(session)", "call": "\(id)"])
+        flushMoveReinvites(id)
+    }
+
+    /// Sends the re-INVITEs a move left pending, once the call is confirmed
+    /// and no other re-INVITE is in progress (one offer at a time, RFC 3261 14.2).
+    func flushMoveReinvites(_ id: String) {
+        guard let call = calls[id], call.phase == .confirmed, call.reinvite == nil, call.moveReinvitesInFlight == 0 else { return }
+        if let sdp = call.offerForAAfterMove { reinviteAfterMove(id, toA: true, sdp: sdp) }
+        if let sdp = call.offerForBAfterMove { reinviteAfterMove(id, toA: false, sdp: sdp) }
+        calls[id]?.offerForAAfterMove = nil
+        calls[id]?.offerForBAfterMove = nil
     }
 
     /// Our re-INVITE of one leg with the session's SDP after a move.
@@ -119,6 +118,7 @@ extension B2BUA {
         reinvite.headers.add("Allow", Self.allow)
         reinvite.headers.add("Content-Type", "application/sdp")
         reinvite.body = Array(sdp.utf8)
+        call.moveReinvitesInFlight += 1
         calls[id] = call
         startClient(reinvite, to: toA ? call.a.destination : call.b.destination, purpose: .move(call: id, toA: toA))
     }
@@ -129,8 +129,11 @@ extension B2BUA {
         guard let call = calls[id] else { return }
         guard case let .response(response) = upcall else {
             logger.warning("no answer to the re-INVITE after a move", metadata: ["call": "\(id)", "leg": "\(toA ? "a" : "b")"])
+            calls[id]?.moveReinvitesInFlight -= 1
             return
         }
+        if response.status >= 200 { calls[id]?.moveReinvitesInFlight -= 1 }
+        defer { flushMoveReinvites(id) }  // another move meanwhile
         switch response.status {
         case 100..<200:
             return

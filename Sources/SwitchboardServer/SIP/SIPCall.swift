@@ -92,9 +92,14 @@ struct SIPCall: Sendable {
     var reinvite: ReInvite?
     /// The server transaction of the last re-INVITE answered 2xx (its ACK goes to it).
     var reinviteAccepted: ServerKey?
-    /// The session moved to another edge before B answered: B is offered
-    /// the new SDP in a re-INVITE once the call is confirmed.
+    /// The session moved to another edge while the call could not take a
+    /// re-INVITE (B still ringing, or a re-INVITE in progress): each leg
+    /// is offered its new SDP once it can.
+    var offerForAAfterMove: String?
     var offerForBAfterMove: String?
+    /// Our re-INVITEs after a move still waiting for their final answer
+    /// (a re-INVITE from a leg meanwhile is glare: 491).
+    var moveReinvitesInFlight = 0
 
     struct ReInvite: Sendable {
         var fromA: Bool

@@ -38,6 +38,8 @@ public actor SessionDirectory {
         var answer: String?
         /// A re-offer from A waiting for B's answer.
         var pendingOfferFromA: String?
+        /// The answer for A from the last move (an answer that raced the move returns it).
+        var answerForA: String?
         let codecs: [String]?
         let profile: String?
         let labels: [String: String]
@@ -69,6 +71,7 @@ public actor SessionDirectory {
         case report(edge: String, HeartbeatReport)
         case dead(edge: String)
         case localEnded(session: String, reason: String)
+        case restarted(edge: String)
     }
 
     let local: SessionManager
@@ -92,6 +95,8 @@ public actor SessionDirectory {
     /// Creates in flight per edge: while one is, an unknown stream on that edge may be it.
     var creating: [String: Int] = [:]
     var ended = EndedLog()
+    /// Requests waiting for a session's move to finish.
+    var moveWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     /// What the local edge's end observer reads without a hop to this actor.
     final class Shared: Sendable {
         /// Local session ids of sessions moved onto the local edge -> our ids.
@@ -115,6 +120,15 @@ public actor SessionDirectory {
         // What queues is bounded by the edges: a report per edge per heartbeat (an edge sends
         // its next one only after this one was answered) while a move is in progress.
         (work, workSink) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        // The local edge's session ends, from the start (a moved-in session's end is ours to handle).
+        let (sink, shared) = (workSink, shared)
+        local.ends.set { session, reason in
+            if shared.aliases.withLock({ $0[session] }) != nil {
+                sink.yield(.localEnded(session: session, reason: reason))
+            } else {
+                shared.notify(.ended(session: session, reason: reason))
+            }
+        }
     }
 
     /// Registers the one observer of session ends and moves (the SIP front-end).
@@ -122,27 +136,22 @@ public actor SessionDirectory {
         shared.notify.set(observer)
     }
 
-    /// Runs until cancelled: hooks the local edge's session ends and the
-    /// registry's reports and deaths, and handles them in order.
+    /// Runs until cancelled: hooks the registry's reports, deaths and
+    /// restarts, and handles them and moved-in sessions' ends in order.
     public func run() async {
         let sink = workSink
         let shared = shared
-        await local.observeEnds { session, reason in
-            if shared.aliases.withLock({ $0[session] }) != nil {
-                sink.yield(.localEnded(session: session, reason: reason))
-            } else {
-                shared.notify(.ended(session: session, reason: reason))
-            }
-        }
         await registry.observe { edge, action in
             if case .moveSessions = action { sink.yield(.dead(edge: edge)) }
         }
         await registry.observeReports { edge, report in sink.yield(.report(edge: edge, report)) }
+        await registry.observeRestarts { edge in sink.yield(.restarted(edge: edge)) }
         await withTaskCancellationHandler {
             for await item in work {
                 switch item {
                 case let .report(edge, report): await reconcile(edge, report)
                 case let .dead(edge): await moveAll(off: edge)
+                case let .restarted(edge): await edgeRestarted(edge)
                 case let .localEnded(session, reason):
                     guard let ours = shared.aliases.withLock({ $0.removeValue(forKey: session) }), let record = placed[ours] else { continue }
                     markEnded(record, reason: reason)
@@ -190,6 +199,9 @@ public actor SessionDirectory {
         byEdge[remote.edgeID, default: [:]][created.id] = id
         events.publish("session.offered", ["session": id, "edge": remote.edgeID, "edge_session": created.id])
         logger.debug("session offered on a remote edge", metadata: ["session": "\(id)", "edge": "\(remote.edgeID)"])
+        if await registry.state(of: remote.edgeID) == .dead {
+            workSink.yield(.dead(edge: remote.edgeID))  // it died while the session was being created: move it too
+        }
         return record.view
     }
 
@@ -201,13 +213,30 @@ public actor SessionDirectory {
 
     func answerPlaced(_ id: String, sdp: String) async throws(SessionFailure) -> SessionView {
         guard let record = placed[id] else { return try await local.answer(id, sdp: sdp) }
-        guard !record.moving else { throw .conflict("session \(id) is moving to another edge: try again") }
-        guard !record.isEnded else { throw .conflict("session \(id) is \(record.view.state), not offered") }
-        let view = try await edge(record.edgeID).answer(record.edgeSession, sdp: sdp)
+        await waitWhileMoving(record)
+        guard !record.isEnded, record.answer == nil else { throw .conflict("session \(id) is \(record.view.state), not offered") }
+        // Kept before the edge has it: a move that starts meanwhile re-creates the session answered.
         record.answer = sdp
-        record.view = rewritten(view, record)
-        events.publish("session.answered", ["session": id, "edge": record.edgeID])
-        return record.view
+        let edgeSession = record.edgeSession
+        let outcome: Result<SessionView, SessionFailure>
+        do { outcome = .success(try await edge(record.edgeID).answer(edgeSession, sdp: sdp)) } catch { outcome = .failure(error) }
+        await waitWhileMoving(record)
+        if record.edgeSession != edgeSession, !record.isEnded, let answerForA = record.answerForA {
+            // Moved meanwhile: the move answered it on the new edge; that answer is the one for A.
+            var view = record.view
+            view.sdp = answerForA
+            return view
+        }
+        switch outcome {
+        case let .failure(failure):
+            if record.edgeSession == edgeSession { record.answer = nil }
+            throw failure
+        case let .success(view):
+            guard !record.isEnded else { return record.view }
+            record.view = rewritten(view, record)
+            events.publish("session.answered", ["session": id, "edge": record.edgeID])
+            return record.view
+        }
     }
 
     public nonisolated func end(_ id: String, reason: EndReason = .deleted) async throws(SessionFailure) {
@@ -252,8 +281,9 @@ public actor SessionDirectory {
 
     func viewPlaced(_ id: String) async throws(SessionFailure) -> SessionView {
         guard let record = placed[id] else { return try await local.view(id) }
+        let edgeSession = record.edgeSession
         if !record.isEnded, !record.moving, await registry.state(of: record.edgeID) != .suspect, await isReachable(record.edgeID),
-           let fresh = try? await edge(record.edgeID).view(record.edgeSession), !record.isEnded {
+           let fresh = try? await edge(record.edgeID).view(edgeSession), !record.isEnded, record.edgeSession == edgeSession {
             record.view = rewritten(fresh, record)
         }
         return record.view
@@ -301,7 +331,9 @@ public actor SessionDirectory {
     func reofferPlaced(_ id: String, sdp: String, fromA: Bool) async throws(SessionFailure) -> String {
         guard let record = placed[id] else { return try await local.reoffer(id, sdp: sdp, fromA: fromA) }
         guard !record.moving else { throw .conflict("session \(id) is moving to another edge: try again") }
-        let offer = try await edge(record.edgeID).reoffer(record.edgeSession, sdp: sdp, fromA: fromA)
+        let edgeSession = record.edgeSession
+        let offer = try await edge(record.edgeID).reoffer(edgeSession, sdp: sdp, fromA: fromA)
+        guard record.edgeSession == edgeSession else { throw .conflict("session \(id) moved to another edge: offer again") }
         record.pendingOfferFromA = fromA ? sdp : nil
         return offer
     }
@@ -313,7 +345,16 @@ public actor SessionDirectory {
 
     func reanswerPlaced(_ id: String, sdp: String) async throws(SessionFailure) -> String {
         guard let record = placed[id] else { return try await local.reanswer(id, sdp: sdp) }
-        let answer = try await edge(record.edgeID).reanswer(record.edgeSession, sdp: sdp)
+        let edgeSession = record.edgeSession
+        guard !record.moving else {
+            record.pendingOfferFromA = nil
+            throw .conflict("session \(id) is moving to another edge: offer again")
+        }
+        let answer = try await edge(record.edgeID).reanswer(edgeSession, sdp: sdp)
+        guard record.edgeSession == edgeSession else {
+            record.pendingOfferFromA = nil
+            throw .conflict("session \(id) moved to another edge: offer again")
+        }
         if let offer = record.pendingOfferFromA {
             (record.offer, record.answer) = (offer, sdp)  // a move re-creates the session as it is now (on hold, say)
         }

@@ -168,7 +168,7 @@ extension SessionManager {
                 var fields = ["session": id, "from": from.rawValue, "to": to.rawValue]
                 if let reason { fields["reason"] = reason }
                 events.publish("session.\(to.rawValue)", fields)
-                if to.isTerminal { endObserver?(id, reason ?? record.machine.failure ?? to.rawValue) }
+                if to.isTerminal { ends((id, reason ?? record.machine.failure ?? to.rawValue)) }
                 logger.debug("session \(to.rawValue)", metadata: ["session": "\(id)", "from": "\(from.rawValue)"])
             case .releaseMedia:
                 await release(record)

@@ -36,8 +36,9 @@ public actor SessionManager {
     var knownWorkers: Set<String> = []
     /// Sessions not ended or failed (kept as a count: never recomputed by walking the records).
     var liveCount = 0
-    /// Told of every session that ends or fails (the SIP front-end hangs up its calls).
-    var endObserver: (@Sendable (_ session: String, _ reason: String) -> Void)?
+    /// Told of every session that ends or fails, with the reason (the
+    /// ``SessionDirectory``, set as it is made: no end can come before it).
+    nonisolated let ends = CallbackSlot<(session: String, reason: String)>()
     /// Ended sessions in the order they ended, until purged.
     var ended = EndedLog()
 
@@ -190,11 +191,6 @@ public actor SessionManager {
             ended[entry.id] = record.machine.endReason?.rawValue ?? record.machine.failure ?? record.state.rawValue
         }
         return (live, ended)
-    }
-
-    /// Registers the one observer told of every session end (with the reason).
-    public func observeEnds(_ observer: @escaping @Sendable (_ session: String, _ reason: String) -> Void) {
-        endObserver = observer
     }
 
     // MARK: helpers
