@@ -40,6 +40,24 @@ struct EdgePlacementTests {
         }
     }
 
+    /// An in-process control plane that carries no media itself (pool size 0; 200 ms heartbeats;
+    /// SIP off unless `overrides` turn it on) with `edges` (id, region, extra flags) running,
+    /// registered and alive with a ready worker; they are killed when `body` returns.
+    static func withEdges(_ edges: [(id: String, region: String, extra: [String])], _ overrides: [String: String] = [:],
+                          sipRoutes: String? = nil, _ body: @Sendable (LiveServer, [ChildProcess]) async throws -> Void) async throws {
+        var values = ["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]
+        for (k, v) in overrides { values[k] = v }
+        try await withLiveServer(values, sipRoutes: sipRoutes) { server in
+            let dir = try TempDir()
+            let nodes = try edges.map { try startEdge($0.id, region: $0.region, controlPlane: server.base, dir: dir, extra: $0.extra) }
+            defer { for node in nodes { node.kill() } }
+            try await waitAlive(server.base, edges.map(\.id))
+            try await body(server, nodes)
+        }
+    }
+
+    static let sipOn = ["sip.enabled": "true", "sip.t1": "50ms", "sip.t2": "400ms"]
+
     /// One call: A sends a 1 kHz tone (PCMU) to its port on the edge, B records.
     final class Call: Sendable {
         let a: UDPPeer
@@ -103,13 +121,7 @@ struct EdgePlacementTests {
     @Test("three edges: one frozen goes suspect then dead, its calls move (session.moved), the re-pointed tone arrives; SIGCONT: alive, old streams closed")
     func deadEdgeSessionsMove() async throws {
         // The control plane carries no media itself (pool size 0): every session goes to an edge.
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
-            let dir = try TempDir()
-            let nodes = try [("e1", "eu"), ("e2", "eu"), ("e3", "us")].map { id, region in
-                try Self.startEdge(id, region: region, controlPlane: server.base, dir: dir)
-            }
-            defer { for node in nodes { node.kill() } }
-            try await Self.waitAlive(server.base, ["e1", "e2", "e3"])
+        try await Self.withEdges([("e1", "eu", []), ("e2", "eu", []), ("e3", "us", [])]) { server, nodes in
 
             // Placement: by region and least load; a named edge; none with room -> 503 at once.
             let (inUS, usView) = try await Self.call(server.base, region: "us")
@@ -198,13 +210,10 @@ struct EdgePlacementTests {
 
     @Test("an edge killed with SIGKILL and started again at once: the calls it lost are placed again and heard again")
     func restartedEdgeSessionsMove() async throws {
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
-            let dir = try TempDir()
-            let first = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
-            let other = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir)
+        try await Self.withEdges([("e1", "eu", []), ("e2", "eu", [])]) { server, nodes in
+            let first = nodes[0]
             var restarted: ChildProcess?
-            defer { for node in [first, other] + (restarted.map { [$0] } ?? []) { node.kill() } }
-            try await Self.waitAlive(server.base, ["e1", "e2"])
+            defer { restarted?.kill() }
             let (call, view) = try await Self.call(server.base, edge: "e1")
             #expect(view["edge"] as? String == "e1")
             let senders = Senders([call])
@@ -230,11 +239,7 @@ struct EdgePlacementTests {
 
     @Test("an edge reports the packet loss of its streams: a sender that skips one packet in four shows about 25%")
     func edgeReportsPacketLoss() async throws {
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
-            let dir = try TempDir()
-            let node = try Self.startEdge("lossy", region: "eu", controlPlane: server.base, dir: dir)
-            defer { node.kill() }
-            try await Self.waitAlive(server.base, ["lossy"])
+        try await Self.withEdges([("lossy", "eu", [])]) { server, _ in
             let (call, _) = try await Self.call(server.base, edge: "lossy")
             let stop = Atomic<Bool>(false)
             Thread {
@@ -262,14 +267,9 @@ struct EdgePlacementTests {
     func sipCallMoves() async throws {
         let a = try SIPPeer(), b = try SIPPeer()
         let routes = "    - match: \"^bob\"\n      target: 127.0.0.1:\(b.port)\n      region: west"
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms"],
-                                 sipRoutes: routes) { server in
+        try await Self.withEdges([("east-1", "east", []), ("west-1", "west", [])], Self.sipOn, sipRoutes: routes) { server, nodes in
             let sip = try #require(server.sipPort)
-            let dir = try TempDir()
-            let east = try Self.startEdge("east-1", region: "east", controlPlane: server.base, dir: dir)
-            let west = try Self.startEdge("west-1", region: "west", controlPlane: server.base, dir: dir)
-            defer { for node in [east, west] { node.kill() } }
-            try await Self.waitAlive(server.base, ["east-1", "west-1"])
+            let west = nodes[1]
 
             let (invite, ok) = try SIPB2BUATests.connect(a, b, sip: sip, callID: "moving-1")
             let listed = try await server.op("GET", "/v1/sessions").json["sessions"] as? [[String: Any]] ?? []
@@ -310,13 +310,8 @@ struct EdgePlacementTests {
     @Test("re-INVITE hold and resume on a call whose media is on a remote edge: the edge's reoffer/reanswer API bridges them")
     func sipHoldOnRemoteEdge() async throws {
         let a = try SIPPeer(), b = try SIPPeer()
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms",
-                                  "sip.default_route": "127.0.0.1:\(b.port)"]) { server in
+        try await Self.withEdges([("e1", "eu", [])], Self.sipOn.merging(["sip.default_route": "127.0.0.1:\(b.port)"]) { $1 }) { server, _ in
             let sip = try #require(server.sipPort)
-            let dir = try TempDir()
-            let node = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
-            defer { node.kill() }
-            try await Self.waitAlive(server.base, ["e1"])
             let (invite, ok) = try SIPB2BUATests.connect(a, b, sip: sip, callID: "held-1")
             let session = try #require(try await server.op("GET", "/v1/sessions").json["sessions"] as? [[String: Any]]).first
             #expect(session?["edge"] as? String == "e1")
@@ -339,15 +334,11 @@ struct EdgePlacementTests {
     @Test("a SIP call whose edge dies while B rings: A's 200 carries the new edge's answer, B is re-INVITEd once the call is up")
     func sipCallMovesWhileRinging() async throws {
         let a = try SIPPeer(), b = try SIPPeer()
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms",
-                                  "sip.default_route": "127.0.0.1:\(b.port)"]) { server in
+        // e2's large capacity leaves e1 less loaded: the call goes there.
+        try await Self.withEdges([("e1", "eu", []), ("e2", "eu", ["--set", "edge.capacity=1000000"])],
+                                 Self.sipOn.merging(["sip.default_route": "127.0.0.1:\(b.port)"]) { $1 }) { server, nodes in
             let sip = try #require(server.sipPort)
-            let dir = try TempDir()
-            let doomed = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
-            let spare = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir,
-                                           extra: ["--set", "edge.capacity=1000000"])  // e1 is less loaded: the call goes there
-            defer { for node in [doomed, spare] { node.kill() } }
-            try await Self.waitAlive(server.base, ["e1", "e2"])
+            let doomed = nodes[0]
             let events = server.orchestrator.events.subscribe()
             a.send(a.invite(user: "bob", sipPort: sip, callID: "ringing-1", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
             let invite = try b.request(.invite)
@@ -378,15 +369,11 @@ struct EdgePlacementTests {
     @Test("a SIP call whose edge dies during early media (183 with SDP): once the call is up, both legs get a re-INVITE with the new edge's SDP")
     func sipCallMovesDuringEarlyMedia() async throws {
         let a = try SIPPeer(), b = try SIPPeer()
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.t1": "50ms", "sip.t2": "400ms",
-                                  "sip.default_route": "127.0.0.1:\(b.port)"]) { server in
+        // e2's large capacity leaves e1 less loaded: the call goes there.
+        try await Self.withEdges([("e1", "eu", []), ("e2", "eu", ["--set", "edge.capacity=1000000"])],
+                                 Self.sipOn.merging(["sip.default_route": "127.0.0.1:\(b.port)"]) { $1 }) { server, nodes in
             let sip = try #require(server.sipPort)
-            let dir = try TempDir()
-            let doomed = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
-            let spare = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir,
-                                           extra: ["--set", "edge.capacity=1000000"])
-            defer { for node in [doomed, spare] { node.kill() } }
-            try await Self.waitAlive(server.base, ["e1", "e2"])
+            let doomed = nodes[0]
             let events = server.orchestrator.events.subscribe()
             a.send(a.invite(user: "bob", sipPort: sip, callID: "early-1", sdp: SIPPeer.sdp(port: 30_000)), to: sip)
             let invite = try b.request(.invite)
@@ -415,12 +402,8 @@ struct EdgePlacementTests {
 
     @Test("B's answer sent while the session's edge is frozen: the session moves meanwhile, and the answer returned is the new edge's")
     func answerRacesMove() async throws {
-        try await withLiveServer(["edges.heartbeat_interval": "200ms", "pools.transcoder.size": "0", "sip.enabled": "false"]) { server in
-            let dir = try TempDir()
-            let doomed = try Self.startEdge("e1", region: "eu", controlPlane: server.base, dir: dir)
-            let spare = try Self.startEdge("e2", region: "eu", controlPlane: server.base, dir: dir)
-            defer { for node in [doomed, spare] { node.kill() } }
-            try await Self.waitAlive(server.base, ["e1", "e2"])
+        try await Self.withEdges([("e1", "eu", []), ("e2", "eu", [])]) { server, nodes in
+            let doomed = nodes[0]
             let created = try await HTTP.request("POST", server.base + "/v1/sessions", token: LiveServer.clientToken,
                                                  body: SessionTests.json(["offer": SessionTests.offer(port: 9, name: "A"), "edge": "e1"]))
             let id = try #require(created.json["id"] as? String)
