@@ -37,6 +37,31 @@ struct EdgeRegistryTests {
         }
     }
 
+    @Test("per-edge tokens (auth.edge_tokens): each registers and reports for its own edge only; the shared edge token for any")
+    func perEdgeTokens() async throws {
+        try await withLiveServer(["auth.edge_tokens": "e1:token-of-edge-1, e2:token-of-edge-2"]) { server in
+            let body = "{\"url\": \"http://127.0.0.1:9999\", \"capacity\": 10}"
+            #expect(try await server.request("PUT", "/v1/edges/e1", token: "token-of-edge-1", body: body).status == 201)
+            let stolen = try await server.request("PUT", "/v1/edges/e2", token: "token-of-edge-1", body: body)
+            #expect(stolen.status == 403 && stolen.text.contains("belongs to edge 'e1'"), "\(stolen.text)")
+            let beat = "{\"sequence\": 1, \"streams\": 0, \"workers_ready\": 1}"
+            #expect(try await server.request("POST", "/v1/edges/e1/heartbeat", token: "token-of-edge-2", body: beat).status == 403)
+            #expect(try await server.request("POST", "/v1/edges/e1/heartbeat", token: "token-of-edge-1", body: beat).status == 204)
+            #expect(try await server.request("PUT", "/v1/edges/e3", token: Self.edgeToken, body: body).status == 201, "the shared token: any edge")
+            #expect(try await server.request("GET", "/v1/edges", token: "token-of-edge-1").status == 403, "an edge token is no operator's")
+        }
+        let shipped = Products.repositoryRoot.appendingPathComponent("Config/switchboard.yaml").path
+        for (value, problem) in [("e1", "EDGE_ID:TOKEN"), ("e1:short", "at least 8"), ("bad id:long-enough-token", "not an edge id"),
+                                 ("e1:same-token-twice,e2:same-token-twice", "two edges")] {
+            do {
+                _ = try await SwitchboardConfig.load(path: shipped, environment: [:], overrides: ["auth.edge_tokens": value])
+                Issue.record("auth.edge_tokens '\(value)' was accepted")
+            } catch {
+                #expect("\(error)".contains("auth.edge_tokens") && "\(error)".contains(problem), "\(error)")
+            }
+        }
+    }
+
     @Test("a silent edge goes alive -> suspect -> dead (events, metrics), and a heartbeat brings it back alive")
     func failureDetection() async throws {
         try await withLiveServer(["edges.heartbeat_interval": "100ms"]) { server in

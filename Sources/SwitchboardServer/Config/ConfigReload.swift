@@ -44,6 +44,7 @@ extension SwitchboardConfig {
         check("auth.operator_token", auth.operatorToken, new.auth.operatorToken, applied: true, secret: true)
         check("auth.client_token", auth.clientToken, new.auth.clientToken, applied: true, secret: true)
         check("auth.edge_token", auth.edgeToken, new.auth.edgeToken, applied: true, secret: true)
+        check("auth.edge_tokens", auth.edgeTokens, new.auth.edgeTokens, applied: true, secret: true)
         check("metrics.auth", metricsAuth, new.metricsAuth, applied: false)
         check("limits.max_sessions", maxSessions, new.maxSessions, applied: true)
         check("limits.max_frame", maxFrameLength, new.maxFrameLength, applied: false)

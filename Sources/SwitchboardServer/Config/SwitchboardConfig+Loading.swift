@@ -45,7 +45,8 @@ extension SwitchboardConfig {
         auth = Auth(
             operatorToken: try c.token("auth.operator_token"),
             clientToken: try c.token("auth.client_token"),
-            edgeToken: try c.token("auth.edge_token"))
+            edgeToken: try c.token("auth.edge_token"),
+            edgeTokens: try c.edgeTokens("auth.edge_tokens"))
         metricsAuth = try c.choice("metrics.auth", ["none", "operator"], default: "none")
         storagePath = c.string("storage.path", default: "switchboard.db")
         maxFrameLength = try c.int("limits.max_frame", default: 1 << 20, in: 1024...(64 << 20))
@@ -189,6 +190,24 @@ struct RawConfig {
         if let list = reader.stringArray(forKey: ConfigKey(key)) { return list }
         guard let s = raw(key) else { return def }
         return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// `ID:TOKEN` entries: each token at least 8 characters, each edge id valid, no token given twice.
+    func edgeTokens(_ key: String) throws -> [String: String] {
+        var tokens: [String: String] = [:]
+        for entry in try stringList(key, default: []) {
+            guard let colon = entry.firstIndex(of: ":") else {
+                throw ConfigError(key: key, problem: "'\(entry.prefix(3))...' must be EDGE_ID:TOKEN")
+            }
+            let id = String(entry[..<colon]), token = String(entry[entry.index(after: colon)...])
+            guard id.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", options: .regularExpression) != nil else {
+                throw ConfigError(key: key, problem: "'\(id)' is not an edge id (1-63 letters, digits, '.', '_' or '-')")
+            }
+            guard token.count >= 8 else { throw ConfigError(key: key, problem: "the token of edge '\(id)' must be at least 8 characters") }
+            guard tokens[token] == nil else { throw ConfigError(key: key, problem: "a token is given to two edges") }
+            tokens[token] = id
+        }
+        return tokens
     }
 
     func token(_ key: String) throws -> String {

@@ -20,6 +20,10 @@ public struct SwitchboardConfig: Sendable, Hashable {
         public var operatorToken: String
         public var clientToken: String
         public var edgeToken: String
+        /// `auth.edge_tokens`: tokens bound to one edge each (`ID:TOKEN`), by
+        /// token: such a token registers and reports for its edge only (SPEC's
+        /// `edge:ID` role); `auth.edge_token` stays good for any edge.
+        public var edgeTokens: [String: String] = [:]
     }
 
     /// One worker pool: a `simple_one_for_one` supervisor of identical workers.

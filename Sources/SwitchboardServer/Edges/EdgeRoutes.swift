@@ -14,8 +14,8 @@ struct EdgeRoutes: Sendable {
     func register(on v1: RouterGroup<BasicRequestContext>) {
         let registry = orchestrator.edges
         v1.put("edges/:id") { request, context -> Response in
-            try auth.require(request, [.edge])
             let id = try context.parameters.require("id")
+            try auth.requireEdge(request, id: id)
             let body: EdgeRegistration
             do { body = try await request.decode(as: EdgeRegistration.self, context: context) } catch {
                 throw Problem.badRequest("expected {\"url\", \"region\"?, \"capacity\", \"media_address\"?}: \(error)")
@@ -26,8 +26,8 @@ struct EdgeRoutes: Sendable {
             return try jsonResponse(Registered(id: id, state: "alive", created: created), status: created ? .created : .ok)
         }
         v1.post("edges/:id/heartbeat") { request, context -> Response in
-            try auth.require(request, [.edge])
             let id = try context.parameters.require("id")
+            try auth.requireEdge(request, id: id)
             let body: HeartbeatReport
             do { body = try await request.decode(as: HeartbeatReport.self, context: context) } catch {
                 throw Problem.badRequest("expected {\"sequence\", \"streams\", \"workers_ready\", ...}: \(error)")

@@ -20,18 +20,34 @@ public struct BearerAuth: Sendable {
         self.store = store
     }
 
-    var tokens: [(token: [UInt8], role: Role)] { store.tokens }
+    var tokens: [TokenStore.Grant] { store.tokens }
 
     /// The role of the request's token, or a 401 problem.
-    func role(of request: Request) throws -> Role {
+    func role(of request: Request) throws -> Role { try grant(of: request).role }
+
+    /// What the request's token grants, or a 401 problem.
+    func grant(of request: Request) throws -> TokenStore.Grant {
         guard let header = request.headers[.authorization] else {
             throw unauthorized("an Authorization: Bearer token is required")
         }
         guard let presented = Self.bearerToken(header) else {
             throw unauthorized("the Authorization header must be 'Bearer TOKEN'")
         }
-        for (token, role) in tokens where constantTimeEqual(token, presented) { return role }
+        for grant in tokens where constantTimeEqual(grant.token, presented) { return grant }
         throw unauthorized("unknown token")
+    }
+
+    /// Throws 401/403 unless the request's token is an edge token good for
+    /// edge `id`: the shared `auth.edge_token`, or the one `auth.edge_tokens`
+    /// gives that edge (SPEC's `edge:ID` role).
+    func requireEdge(_ request: Request, id: String) throws {
+        let grant = try grant(of: request)
+        guard grant.role == .edge else {
+            throw Problem(.forbidden, "forbidden", "Forbidden", detail: "this endpoint needs the edge role; the token is a \(grant.role.rawValue) token")
+        }
+        if let bound = grant.edge, bound != id {
+            throw Problem(.forbidden, "forbidden", "Forbidden", detail: "this token belongs to edge '\(bound)', not to edge '\(id)'")
+        }
     }
 
     /// The token of `Bearer TOKEN` (scheme in any case; spaces before it
@@ -76,7 +92,14 @@ func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
 /// token: the control plane calls the edge's API with the token the edge
 /// registered with.
 public final class TokenStore: Sendable {
-    private let current: Mutex<[(token: [UInt8], role: Role)]>
+    /// One token: its role, and for a per-edge token the edge it is bound to.
+    struct Grant: Sendable {
+        var token: [UInt8]
+        var role: Role
+        var edge: String? = nil
+    }
+
+    private let current: Mutex<[Grant]>
     private let ownEdgeToken: String
 
     public init(_ config: SwitchboardConfig.Auth, ownEdgeToken: String = "") {
@@ -84,7 +107,7 @@ public final class TokenStore: Sendable {
         current = Mutex(Self.tokens(config, ownEdgeToken: ownEdgeToken))
     }
 
-    var tokens: [(token: [UInt8], role: Role)] { current.withLock { $0 } }
+    var tokens: [Grant] { current.withLock { $0 } }
 
     /// New tokens apply to the next request; the old ones stop working at once.
     public func update(_ config: SwitchboardConfig.Auth) {
@@ -92,10 +115,15 @@ public final class TokenStore: Sendable {
         current.withLock { $0 = fresh }
     }
 
-    static func tokens(_ config: SwitchboardConfig.Auth, ownEdgeToken: String = "") -> [(token: [UInt8], role: Role)] {
-        var tokens: [(token: [UInt8], role: Role)] = [(Array(config.operatorToken.utf8), .operator), (Array(config.clientToken.utf8), .client),
-                                                       (Array(config.edgeToken.utf8), .edge)]
-        if !ownEdgeToken.isEmpty && ownEdgeToken != config.edgeToken { tokens.append((Array(ownEdgeToken.utf8), .edge)) }
+    static func tokens(_ config: SwitchboardConfig.Auth, ownEdgeToken: String = "") -> [Grant] {
+        var tokens = [Grant(token: Array(config.operatorToken.utf8), role: .operator), Grant(token: Array(config.clientToken.utf8), role: .client),
+                      Grant(token: Array(config.edgeToken.utf8), role: .edge)]
+        for (token, edge) in config.edgeTokens.sorted(by: { $0.value < $1.value }) {
+            tokens.append(Grant(token: Array(token.utf8), role: .edge, edge: edge))
+        }
+        if !ownEdgeToken.isEmpty && ownEdgeToken != config.edgeToken && config.edgeTokens[ownEdgeToken] == nil {
+            tokens.append(Grant(token: Array(ownEdgeToken.utf8), role: .edge))
+        }
         return tokens
     }
 }
