@@ -87,8 +87,14 @@ public struct EdgeAgent: Service {
     func registration() -> EdgeRegistration? {
         let pool = orchestrator.pools.first
         let capacity = settings.capacity ?? pool.map { $0.desiredSize * $0.config.maxStreams } ?? 0
-        guard let port = orchestrator.boundHTTPPort.withLock({ $0 }) ?? (settings.url == nil ? nil : 0) else { return nil }
-        let url = settings.url ?? "http://\(orchestrator.config.httpListen.host):\(port)"
+        let url: String
+        if let configured = settings.url {
+            url = configured
+        } else if let port = orchestrator.boundHTTPPort.withLock({ $0 }) {
+            url = "http://\(orchestrator.config.httpListen.host):\(port)"
+        } else {
+            return nil
+        }
         return EdgeRegistration(url: url, region: settings.region, capacity: max(1, capacity), mediaAddress: orchestrator.config.mediaAddress,
                                 boot: boot)
     }

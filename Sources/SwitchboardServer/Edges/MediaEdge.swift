@@ -15,7 +15,6 @@ protocol MediaEdge: Sendable {
     func answer(_ session: String, sdp: String) async throws(SessionFailure) -> SessionView
     func end(_ session: String, reason: EndReason) async throws(SessionFailure)
     func view(_ session: String) async throws(SessionFailure) -> SessionView
-    func list() async throws(SessionFailure) -> [SessionView]
     func reoffer(_ session: String, sdp: String, fromA: Bool) async throws(SessionFailure) -> String
     func reanswer(_ session: String, sdp: String) async throws(SessionFailure) -> String
     func dropReoffer(_ session: String) async
